@@ -1,0 +1,61 @@
+"""중계나라 core: `create_app()` is the only place that wires settings, connections and routes."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+from flask import Flask
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from chatbot.config import INSTANCE_DIR, Settings
+from chatbot.extensions import make_engine, make_redis, make_session_factory
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """What a request or command needs, made once per app: settings, DB engine/sessions, Redis."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    redis: redis.Redis
+
+
+def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
+    """Build the Flask app.
+
+    `config` is a `Settings`, a dict of `Settings` overrides applied on top of the environment, or
+    `None` for the environment alone. Raises `chatbot.config.ConfigError` on unsafe settings.
+    The runtime is at `app.extensions["junggyenara"]` (a `Runtime`).
+    """
+    if isinstance(config, Settings):
+        settings = config
+    else:
+        settings = Settings.from_env().with_overrides(**(config or {}))
+
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    # A SkillPayload is a few KB; anything near a megabyte is not one.
+    app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=1024 * 1024)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Korean stays readable in bodies and logs
+    engine = make_engine(settings.database_url)
+    app.extensions["junggyenara"] = Runtime(
+        settings=settings, engine=engine, sessions=make_session_factory(engine), redis=make_redis(settings)
+    )
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    from chatbot import cli, web
+    from skills import blueprint as skills_blueprint
+
+    web.init_app(app)
+    app.register_blueprint(skills_blueprint)
+    cli.init_app(app)
+    return app
+
+
+def runtime(app: Flask) -> Runtime:
+    """The `Runtime` bound to `app` by `create_app`."""
+    return app.extensions["junggyenara"]

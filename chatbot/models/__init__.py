@@ -1,0 +1,6 @@
+"""SQLAlchemy 2.0 typed models, one module per aggregate. Import from here."""
+
+from chatbot.models.base import Base, UTCDateTime
+from chatbot.models.deal import Crawl, Deal
+
+__all__ = ["Base", "Crawl", "Deal", "UTCDateTime"]

@@ -1,0 +1,9 @@
+"""Thin Open Builder skill handlers: parse params -> call a service -> build a SkillResponse.
+
+Importing this package registers every skill; `blueprint` serves them at `/skills/<name>`.
+"""
+
+from skills import hotdeals, welcome  # noqa: F401  (registration by import)
+from skills.dispatch import blueprint
+
+__all__ = ["blueprint"]
