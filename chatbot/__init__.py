@@ -46,6 +46,7 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
         settings=settings, engine=engine, sessions=make_session_factory(engine), redis=make_redis(settings)
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # one line per plugin
 
     from chatbot import cli, web
     from skills import blueprint as skills_blueprint

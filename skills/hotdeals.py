@@ -23,6 +23,7 @@ PAGE_SIZE = ITEMS_PER_CARD * CARDS_PER_PAGE
 PREPARING = "🔥 핫딜을 준비하고 있어요. 잠시 후 다시 확인해 주세요."
 NOTHING_FOUND = "조건에 맞는 진행 중인 핫딜이 없어요. 다른 조건으로 찾아 보세요."
 
+TRIGGER = "핫딜"
 # Words that ask for deals without narrowing them ("오늘 핫딜 보여줘").
 _FILLER = {
     "핫딜",
@@ -86,14 +87,19 @@ def hotdeals(ctx: SkillContext) -> dict[str, Any]:
 
 
 def _read_request(ctx: SkillContext, snapshot: dict[str, Any]) -> tuple[DealQuery, int]:
-    """Filters and page from clientExtra/params, else from the utterance ("뽐뿌 핫딜 노트북 2쪽")."""
+    """Filters and page from clientExtra/params, else from the utterance ("뽐뿌 핫딜 노트북 2쪽").
+
+    Leftover words become a keyword only when the utterance asks for deals ("핫딜 노트북"): a block
+    may reach this skill by any sentence, and "테스트" is not a search.
+    """
     board = _clean(ctx.param("board"))
     category = _clean(ctx.param("category"))
     keyword = _clean(ctx.param("keyword"))
     page = _to_int(ctx.param("page"), 1)
     if not (board or category or keyword) and not ctx.payload.client_extra:
         words = []
-        for word in ctx.payload.utterance.split():
+        utterance = ctx.payload.utterance
+        for word in utterance.split():
             match = _PAGE_WORD.match(word)
             if match:
                 page = int(match.group(1))
@@ -101,7 +107,8 @@ def _read_request(ctx: SkillContext, snapshot: dict[str, Any]) -> tuple[DealQuer
                 board = word
             elif word not in _FILLER:
                 words.append(word)
-        keyword = " ".join(words)[:30] or None
+        if TRIGGER in utterance:
+            keyword = " ".join(words)[:30] or None
     return DealQuery(board=board, category=category, keyword=keyword), page
 
 

@@ -197,3 +197,26 @@ def _keep_first_row(html: str, post_id: str) -> str:
         if link is None or not link["href"].endswith(post_id):
             li.decompose()
     return str(soup)
+
+
+def test_an_unrelated_utterance_is_not_taken_as_a_keyword(runner, kakao):
+    ingest_file(runner, "ppomppu", "ppomppu-list.html")
+    body = kakao.call("hotdeals", "테스트")
+    assert len(links_in(body)) == 20
+    body = kakao.call("hotdeals", "핫딜 테스트용없는단어")
+    assert links_in(body) == []
+
+
+def test_file_ingest_works_on_the_embedded_defaults(tmp_path):
+    """`make run` has no Redis server: the in-process cache must support the crawler's lock."""
+    from chatbot import create_app
+    from chatbot.config import Settings
+
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'embedded.db'}", redis_url=None))
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    ingest_file(runner, "ppomppu", "ppomppu-list.html")
+    from tests.conftest import Kakao
+
+    body = Kakao(app.test_client()).call("hotdeals", "핫딜")
+    assert len(links_in(body)) == 20
