@@ -24,6 +24,7 @@ PREPARING = "🔥 핫딜을 준비하고 있어요. 잠시 후 다시 확인해 
 NOTHING_FOUND = "조건에 맞는 진행 중인 핫딜이 없어요. 다른 조건으로 찾아 보세요."
 
 TRIGGER = "핫딜"
+FREE_SHIPPING = {"무료", "무배", "무료배송", "배송비무료"}
 # Words that ask for deals without narrowing them ("오늘 핫딜 보여줘").
 _FILLER = {
     "핫딜",
@@ -119,7 +120,7 @@ def _deal_item(deal: dict[str, Any], board_names: dict[str, str], now: datetime)
     elif deal.get("price_text"):
         parts.append(deal["price_text"])
     if deal.get("shipping"):
-        parts.append(f"배송 {deal['shipping']}")
+        parts.append(_shipping_label(deal["shipping"]))
     if deal.get("shop"):
         parts.append(deal["shop"])
     parts.append(board_names.get(deal["source"], deal["source"]))
@@ -131,6 +132,11 @@ def _deal_item(deal: dict[str, Any], board_names: dict[str, str], now: datetime)
             else posted.astimezone(SEOUL).strftime("%m/%d")
         )
     return list_item(deal["title"], description=" · ".join(parts), link=deal["url"])
+
+
+def _shipping_label(shipping: str) -> str:
+    # Boards abbreviate free shipping many ways ("무배", "무료"); say it one way.
+    return "무료배송" if shipping.replace(" ", "") in FREE_SHIPPING else f"배송 {shipping}"
 
 
 def _filter_replies(ctx: SkillContext, snapshot: dict[str, Any], query: DealQuery) -> list[dict[str, Any]]:
