@@ -19,6 +19,11 @@ from skills.registry import SkillContext, skill
 ITEMS_PER_CARD = 4  # listCard inside a carousel: at most 4 items (GB-FMT §ListCard)
 CARDS_PER_PAGE = 5  # a carousel of listCards: at most 5 cards (GB-FMT §Carousel)
 PAGE_SIZE = ITEMS_PER_CARD * CARDS_PER_PAGE
+RENDER_CACHE_SIZE = 512
+
+# Rendered answers per (snapshot version, filters, page, calling block, minute): a popular
+# question is built once per minute per process, not once per request.
+_rendered: dict[tuple[Any, ...], dict[str, Any]] = {}
 
 PREPARING = "🔥 핫딜을 준비하고 있어요. 잠시 후 다시 확인해 주세요."
 NOTHING_FOUND = "조건에 맞는 진행 중인 핫딜이 없어요. 다른 조건으로 찾아 보세요."
@@ -49,8 +54,29 @@ def hotdeals(ctx: SkillContext) -> dict[str, Any]:
     snapshot = current_snapshot(ctx.redis, ctx.sessions, ctx.settings.snapshot_ttl)
     if not snapshot["boards"]:
         return skill_response([simple_text(PREPARING)], quick_replies=[go_to(ctx, "처음으로", "welcome")])
-
     query, page = _read_request(ctx, snapshot)
+    now = utcnow()
+    # The answer depends only on these; ages ("3분 전") are shown to the minute.
+    key = (
+        snapshot["version"],
+        query,
+        page,
+        ctx.payload.block_id,
+        tuple(ctx.settings.kakao_block_ids.items()),
+        int(now.timestamp() // 60),
+    )
+    response = _rendered.get(key)
+    if response is None:
+        response = _render(ctx, snapshot, query, page, now)
+        if len(_rendered) >= RENDER_CACHE_SIZE:
+            _rendered.clear()
+        _rendered[key] = response
+    return response
+
+
+def _render(
+    ctx: SkillContext, snapshot: dict[str, Any], query: DealQuery, page: int, now: datetime
+) -> dict[str, Any]:
     selection = select_deals(snapshot, query)
     pages = max(1, -(-len(selection.deals) // PAGE_SIZE))
     page = min(max(page, 1), pages)
@@ -58,12 +84,11 @@ def hotdeals(ctx: SkillContext) -> dict[str, Any]:
     board_names = {b["name"]: b["display_name"] for b in snapshot["boards"].values()}
 
     if not shown:
-        outputs = [simple_text(f"{NOTHING_FOUND}\n({_describe(query, board_names)})")]
+        outputs = [simple_text(f"{NOTHING_FOUND}\n({_describe(query, snapshot)})")]
         return skill_response(outputs, quick_replies=_filter_replies(ctx, snapshot, query))
 
-    now = utcnow()
     age = humanize_age(selection.crawled_at, now) if selection.crawled_at else "방금"
-    summary = f"🔥 {_describe(query, board_names)} 핫딜 {len(selection.deals)}건 · {age} 기준"
+    summary = f"🔥 {_describe(query, snapshot)} 핫딜 {len(selection.deals)}건 · {age} 기준"
     if pages > 1:
         summary += f" ({page}/{pages}쪽)"
     header_title = board_names.get(selection.boards[0]["name"], "핫딜") if query.board else "오늘의 핫딜"
@@ -155,10 +180,11 @@ def _filter_replies(ctx: SkillContext, snapshot: dict[str, Any], query: DealQuer
     return replies
 
 
-def _describe(query: DealQuery, board_names: dict[str, str]) -> str:
+def _describe(query: DealQuery, snapshot: dict[str, Any]) -> str:
     parts = []
     if query.board:
-        parts.append(next((v for k, v in board_names.items() if query.board in (k, v)), query.board))
+        board = find_board(snapshot, query.board)
+        parts.append(board["display_name"] if board else query.board)
     if query.category:
         parts.append(f"'{query.category}' 분류")
     if query.keyword:

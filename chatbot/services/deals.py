@@ -174,7 +174,8 @@ def build_snapshot(session: Session) -> dict[str, Any]:
     """The snapshot from the DB: `{"version", "generated_at", "boards": {name: board}}`.
 
     A board is `{"name", "display_name", "crawled_at" (ISO-8601 UTC), "deals": [deal, ...]}`; a deal
-    is a dict with the `ScrapedDeal` fields (`posted_at` ISO-8601 or None) plus `id`. Deals an admin
+    is a dict with the `ScrapedDeal` fields (`posted_at` ISO-8601 or None) plus `id` and `sort_ts`
+    (epoch seconds: posted time, else the crawl's). Deals an admin
     hid are left out; ended deals stay, flagged `ended`.
     """
     latest_ids = (
@@ -198,7 +199,8 @@ def build_snapshot(session: Session) -> dict[str, Any]:
             .order_by(Deal.last_crawl_id, Deal.list_rank)
         )
         for deal in rows:
-            boards[crawls[deal.last_crawl_id].source]["deals"].append(_deal_dict(deal))
+            crawl = crawls[deal.last_crawl_id]
+            boards[crawl.source]["deals"].append(_deal_dict(deal, crawl.finished_at or crawl.started_at))
     generated_at = utcnow()
     return {
         "version": f"{generated_at.timestamp():.6f}-{max(latest_ids, default=0)}",
@@ -207,7 +209,8 @@ def build_snapshot(session: Session) -> dict[str, Any]:
     }
 
 
-def _deal_dict(deal: Deal) -> dict[str, Any]:
+def _deal_dict(deal: Deal, crawled_at: datetime) -> dict[str, Any]:
+    # `sort_ts`: epoch seconds the merged list is ordered by, computed once here, not per request.
     return {
         "id": deal.id,
         "source": deal.source,
@@ -224,6 +227,7 @@ def _deal_dict(deal: Deal) -> dict[str, Any]:
         "votes": deal.votes,
         "views": deal.views,
         "ended": deal.ended,
+        "sort_ts": (deal.posted_at or crawled_at).timestamp(),
     }
 
 
@@ -331,15 +335,11 @@ def select_deals(snapshot: dict[str, Any], query: DealQuery) -> DealSelection:
                 haystack = _fold(f"{deal['title']} {deal.get('shop') or ''} {deal.get('category') or ''}")
                 if not all(w in haystack for w in words):
                     continue
-            picked.append((deal.get("posted_at") or board["crawled_at"], rank, deal))
+            picked.append((-deal["sort_ts"], rank, deal))
     if len(boards) > 1:
-        picked.sort(key=lambda item: (_neg_time(item[0]), item[1]))
+        picked.sort(key=lambda item: (item[0], item[1]))
     crawled = [datetime.fromisoformat(b["crawled_at"]) for b in boards]
     return DealSelection([d for _, _, d in picked], boards, max(crawled) if crawled else None)
-
-
-def _neg_time(iso: str) -> float:
-    return -datetime.fromisoformat(iso).timestamp()
 
 
 def _fold(text: str | None) -> str:
