@@ -48,10 +48,11 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # one line per plugin
 
-    from chatbot import cli, web
+    from chatbot import cli, storage, web
     from skills import blueprint as skills_blueprint
 
     web.init_app(app)
+    storage.init_app(app)
     app.register_blueprint(skills_blueprint)
     cli.init_app(app)
     return app

@@ -15,6 +15,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
 
 PLACEHOLDER_SECRETS = frozenset({"", "dev", "change-me", "changeme", "secret", "dev-secret-change-me"})
+# Hosts of the secureimage plugin's URLs (real 2023 payload: http://secure.kakaocdn.net/dna/...).
+KAKAO_IMAGE_HOSTS = ("secure.kakaocdn.net", "k.kakaocdn.net", "*.kakaocdn.net")
 
 
 class ConfigError(RuntimeError):
@@ -71,6 +73,23 @@ class Settings:
     crawler_min_interval: float = 60.0
     crawler_jitter: float = 15.0
     crawler_sources: tuple[str, ...] = ()
+    # Absolute base of the URLs we hand to Kakao for our own files (the no-photo placeholder).
+    public_base_url: str = "http://127.0.0.1:8000"
+    # Listing photos (chatbot.storage, chatbot.services.images): where they are kept and how they are
+    # fetched from Kakao's CDN. Sizes in bytes, times in seconds.
+    storage_backend: str = "local"  # "local" (media_dir, served at /media/) or "s3"
+    media_dir: str = str(INSTANCE_DIR / "media")
+    media_public_base_url: str = ""  # "" = PUBLIC_BASE_URL/media (local) or presigned URLs (s3)
+    s3_bucket: str = ""
+    s3_prefix: str = ""
+    s3_region: str = ""
+    s3_endpoint_url: str = ""  # MinIO or moto; "" = AWS
+    s3_presign_expires: int = 86400
+    image_host_allowlist: tuple[str, ...] = KAKAO_IMAGE_HOSTS
+    image_max_bytes: int = 10 * 1024 * 1024
+    image_fetch_timeout: float = 10.0
+    image_allow_private_hosts: bool = False  # tests only: lets the local image-host stand-in through
+    image_ca_bundle: str = ""  # CA bundle path for the image host ("" = certifi)
 
     @property
     def is_production(self) -> bool:
@@ -103,6 +122,20 @@ class Settings:
                 crawler_min_interval=float(env.get("CRAWLER_MIN_INTERVAL", defaults.crawler_min_interval)),
                 crawler_jitter=float(env.get("CRAWLER_JITTER", defaults.crawler_jitter)),
                 crawler_sources=_env_list(env.get("CRAWLER_SOURCES")),
+                public_base_url=(env.get("PUBLIC_BASE_URL") or defaults.public_base_url).rstrip("/"),
+                storage_backend=env.get("STORAGE_BACKEND") or defaults.storage_backend,
+                media_dir=env.get("MEDIA_DIR") or defaults.media_dir,
+                media_public_base_url=env.get("MEDIA_PUBLIC_BASE_URL", "").rstrip("/"),
+                s3_bucket=env.get("S3_BUCKET", ""),
+                s3_prefix=env.get("S3_PREFIX", ""),
+                s3_region=env.get("S3_REGION", ""),
+                s3_endpoint_url=env.get("S3_ENDPOINT_URL", ""),
+                s3_presign_expires=int(env.get("S3_PRESIGN_EXPIRES", defaults.s3_presign_expires)),
+                image_host_allowlist=_env_list(env.get("IMAGE_HOST_ALLOWLIST")) or KAKAO_IMAGE_HOSTS,
+                image_max_bytes=int(env.get("IMAGE_MAX_BYTES", defaults.image_max_bytes)),
+                image_fetch_timeout=float(env.get("IMAGE_FETCH_TIMEOUT", defaults.image_fetch_timeout)),
+                image_allow_private_hosts=_env_bool(env.get("IMAGE_ALLOW_PRIVATE_HOSTS"), False),
+                image_ca_bundle=env.get("IMAGE_CA_BUNDLE", ""),
             )
         except ValueError as exc:
             raise ConfigError(f"invalid numeric setting: {exc}") from exc
@@ -127,8 +160,14 @@ class Settings:
             raise ConfigError(
                 "CRAWLER_MIN_INTERVAL must be at least 60 seconds: deal boards are read politely"
             )
+        if self.storage_backend not in ("local", "s3"):
+            raise ConfigError("STORAGE_BACKEND must be local or s3")
+        if self.storage_backend == "s3" and not self.s3_bucket:
+            raise ConfigError("STORAGE_BACKEND=s3 needs S3_BUCKET")
         if not self.is_production:
             return
+        if self.image_allow_private_hosts:
+            raise ConfigError("IMAGE_ALLOW_PRIVATE_HOSTS is for tests only")
         if self.secret_key.strip().lower() in PLACEHOLDER_SECRETS or len(self.secret_key) < 32:
             raise ConfigError("SECRET_KEY must be a random string of at least 32 characters in production")
         if not self.skill_token:

@@ -33,9 +33,20 @@ def run_migrations_online() -> None:
         _run(connectable)
 
 
+def _include_object(obj, name, type_, reflected, compare_to) -> bool:  # type: ignore[no-untyped-def]
+    # An index that exists on some dialects only (MariaDB's FULLTEXT) says so in `info["dialects"]`.
+    dialects = getattr(obj, "info", {}).get("dialects") if not reflected else None
+    return dialects is None or context.get_bind().dialect.name in dialects
+
+
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
     # render_as_batch lets ALTERs work on SQLite too, so one set of migrations serves both.
-    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,
+        include_object=_include_object,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
 from chatbot import runtime
 from chatbot.errors import DomainError
@@ -104,7 +104,7 @@ def run_skill(name: str) -> tuple[Response, int]:
         sessions=rt.sessions,
         request_id=request_id(),
     )
-    future = _pool().submit(_call, handler, ctx)
+    future = _pool().submit(_call, current_app._get_current_object(), handler, ctx)  # type: ignore[attr-defined]
     try:
         body, outcome = future.result(timeout=settings.skill_time_budget)
     except FutureTimeout:
@@ -112,10 +112,12 @@ def run_skill(name: str) -> tuple[Response, int]:
     return answer(body, 200, outcome)
 
 
-def _call(handler: Any, ctx: SkillContext) -> tuple[dict[str, Any], str]:
-    """Run a handler; a DomainError becomes its Korean message, anything else an apology."""
+def _call(app: Flask, handler: Any, ctx: SkillContext) -> tuple[dict[str, Any], str]:
+    """Run a handler inside `app`'s context (services may use `current_app`, e.g. the embedded photo
+    worker); a DomainError becomes its Korean message, anything else an apology."""
     try:
-        return handler(ctx), "ok"
+        with app.app_context():
+            return handler(ctx), "ok"
     except DomainError as exc:
         return error_response(exc.user_message), exc.code
     except Exception:

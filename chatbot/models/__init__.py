@@ -2,5 +2,7 @@
 
 from chatbot.models.base import Base, UTCDateTime
 from chatbot.models.deal import Crawl, Deal
+from chatbot.models.listing import Listing, ListingPhoto
+from chatbot.models.member import Member
 
-__all__ = ["Base", "Crawl", "Deal", "UTCDateTime"]
+__all__ = ["Base", "Crawl", "Deal", "Listing", "ListingPhoto", "Member", "UTCDateTime"]

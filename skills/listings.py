@@ -1,0 +1,360 @@
+"""The market in the chat (DESIGN.md §4, issue 4 §2–§3): `sell`, `listings`, `listing`, `search`,
+`my-listings`, `listing-status`.
+
+Thin: read params (clientExtra first, then params, then the sell draft kept in context) ->
+`chatbot.services.listings` -> cards. Photos are shown through `chatbot.services.images.photo_url`
+once ingested, else our own placeholder image; a Kakao or foreign URL is never hotlinked.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from chatbot.errors import InvalidInput
+from chatbot.kakao import (
+    basic_card,
+    button_weblink,
+    carousel,
+    commerce_card,
+    profile,
+    simple_text,
+    skill_response,
+    thumbnail,
+)
+from chatbot.models import Listing
+from chatbot.services import images
+from chatbot.services import listings as service
+from chatbot.services.listings import CATEGORIES, FIELD_LABELS, STATUS_LABELS, TRADE_METHODS
+from chatbot.timeutil import humanize_age
+from skills.forms import draft_context, draft_of, end_draft, errors_text, form_values
+from skills.members import current_member, registration_needed
+from skills.nav import button_to, go_to
+from skills.registry import SkillContext, skill
+
+logger = logging.getLogger("junggyenara.skills.listings")
+
+SELL_DRAFT = "sell_draft"
+SELL_FIELDS = ("title", "price", "category", "description", "trade_method", "place", "open_chat_url")
+IMAGES_PARAM = "images"
+PAGE_SIZE = 10  # a carousel holds at most 10 cards (GB-FMT §Carousel)
+PLACEHOLDER_PATH = "/static/no-photo.png"
+ALL = "all"  # the `category` of "every category" in our quickReplies
+
+
+# --- pieces --------------------------------------------------------------------------------------
+
+
+def placeholder_url(ctx: SkillContext) -> str:
+    """Our neutral "no photo yet" image, absolute (`PUBLIC_BASE_URL` + /static/no-photo.png)."""
+    return ctx.settings.public_base_url + PLACEHOLDER_PATH
+
+
+def _photo(ctx: SkillContext, listing: Listing, *, large: bool = False, index: int = 0) -> str:
+    ready = [p for p in listing.photos if p.status == "ready" and (p.image_key if large else p.thumb_key)]
+    if index < len(ready):
+        return images.photo_url(ctx.settings, ready[index].image_key if large else ready[index].thumb_key)
+    return placeholder_url(ctx)
+
+
+def _price(price: int) -> str:
+    return "무료 나눔" if price == 0 else f"{price:,}원"
+
+
+def _cursor(ctx: SkillContext) -> int | None:
+    value = str(ctx.param("before", "")).strip()
+    return int(value) if value.isdigit() and 0 < int(value) < 2**31 else None
+
+
+def _owner_buttons(ctx: SkillContext, listing: Listing) -> list[dict[str, Any]]:
+    """The status changes a seller may make from a card, as buttons to `listing-status`."""
+    extra = {"listing_id": listing.id}
+    buttons = []
+    if listing.status == "on_sale":
+        buttons.append(button_to(ctx, "숨기기", "listing-status", extra={**extra, "status": "hidden"}))
+    if listing.status == "hidden":
+        buttons.append(button_to(ctx, "다시 판매", "listing-status", extra={**extra, "status": "on_sale"}))
+    buttons.append(button_to(ctx, "삭제", "listing-status", extra={**extra, "status": "deleted"}))
+    return buttons
+
+
+def listing_card(ctx: SkillContext, listing: Listing, *, owner: bool = False) -> dict[str, Any]:
+    """A commerceCard for lists: cover thumbnail, price, title, category · place · status, seller,
+    a "자세히 보기" button (plus the seller's status buttons when `owner`)."""
+    facts = [CATEGORIES[listing.category]]
+    if listing.place:
+        facts.append(listing.place)
+    if listing.status != "on_sale":
+        facts.insert(0, f"[{STATUS_LABELS[listing.status]}]")
+    buttons = [button_to(ctx, "자세히 보기", "listing", extra={"listing_id": listing.id})]
+    if owner:
+        buttons += _owner_buttons(ctx, listing)
+    return commerce_card(
+        thumbnail(_photo(ctx, listing), alt_text=listing.title),
+        listing.price,
+        title=listing.title,
+        description=" · ".join(facts),
+        profile=profile(listing.seller.nickname),
+        buttons=buttons,
+    )
+
+
+def _page_answer(
+    ctx: SkillContext,
+    page: service.Page,
+    intro: str,
+    empty: str,
+    next_reply: dict[str, Any] | None,
+    replies: list[dict[str, Any]],
+    *,
+    owner: bool = False,
+) -> dict[str, Any]:
+    """A page of listings as text + commerceCard carousel, "다음 ▶" first among the quickReplies."""
+    if not page.items:
+        return skill_response([simple_text(empty)], quick_replies=replies)
+    cards = [listing_card(ctx, listing, owner=owner) for listing in page.items]
+    quick = ([next_reply] if page.next_before is not None and next_reply else []) + replies
+    return skill_response([simple_text(intro), carousel("commerceCard", cards)], quick_replies=quick[:10])
+
+
+def _market_replies(ctx: SkillContext) -> list[dict[str, Any]]:
+    return [
+        go_to(ctx, "다른 분류", "listings"),
+        go_to(ctx, "검색", "search"),
+        go_to(ctx, "판매하기", "sell"),
+        go_to(ctx, "처음으로", "welcome"),
+    ]
+
+
+# --- sell ----------------------------------------------------------------------------------------
+
+
+@skill("sell")
+def sell(ctx: SkillContext) -> dict[str, Any]:
+    """Post a listing from `title`, `price`, `category`, `description`, `trade_method`, `place`,
+    `open_chat_url` and the secureimage param `images`.
+
+    A rejected value is named with its reason and every accepted one is kept in the context
+    `sell_draft` (lifeSpan 5), so the next call needs only the corrected value. A non-member is
+    sent to `register` (next: sell) with the draft kept.
+    """
+    draft = draft_of(ctx, SELL_DRAFT)
+    raw = form_values(ctx, SELL_FIELDS, draft)
+    accepted, errors = service.validate_listing_fields(raw)
+    photo_urls = ctx.payload.secure_images(IMAGES_PARAM)
+    try:
+        photo_urls = service.check_image_urls(photo_urls, ctx.settings.image_host_allowlist)
+    except InvalidInput as exc:
+        errors.update(exc.details)
+        photo_urls = []
+    keep = {**accepted, IMAGES_PARAM: photo_urls} if photo_urls else accepted
+
+    seller = current_member(ctx)
+    if seller is None:
+        return registration_needed(
+            ctx,
+            "sell",
+            "판매글을 올리려면 먼저 회원가입이 필요해요. 입력한 내용은 잠시 기억해 둘게요.",
+            context=[draft_context(SELL_DRAFT, keep)],
+        )
+    if errors:
+        intro = "판매글을 올리려면 아래 항목을 확인해 주세요. 나머지는 기억해 둘게요."
+        if not accepted and set(errors) == set(service.REQUIRED_FIELDS):
+            intro = "판매글을 올릴게요. 아래 항목을 알려 주세요."
+        return skill_response(
+            [simple_text(errors_text(errors, FIELD_LABELS, intro))],
+            quick_replies=[go_to(ctx, "이어서 입력", "sell"), go_to(ctx, "처음으로", "welcome")],
+            context=[draft_context(SELL_DRAFT, keep)],
+        )
+
+    listing = service.create_listing(ctx.db, seller, accepted, photo_urls)
+    if listing.photos:
+        try:
+            images.enqueue_listing_photos(ctx.redis, listing.id)
+        except Exception:  # the listing stands; its photos stay pending for a later run
+            logger.exception("photo ingestion not queued listing_id=%s", listing.id)
+    replies = [
+        go_to(ctx, "내 판매글", "my-listings"),
+        go_to(ctx, "하나 더 팔기", "sell"),
+        go_to(ctx, "처음으로", "welcome"),
+    ]
+    text = "✅ 판매글을 올렸어요!"
+    if listing.photos:
+        text += f" 사진 {len(listing.photos)}장은 정리하는 대로 보여 드릴게요."
+    return skill_response(
+        [simple_text(text), listing_card(ctx, listing, owner=True)],
+        quick_replies=replies,
+        context=[end_draft(SELL_DRAFT)],
+    )
+
+
+# --- browse --------------------------------------------------------------------------------------
+
+
+def _category_menu(ctx: SkillContext, intro: str) -> dict[str, Any]:
+    replies = [
+        go_to(ctx, label, "listings", extra={"category": code}, message_text=label)
+        for code, label in CATEGORIES.items()
+    ]
+    return skill_response([simple_text(intro)], quick_replies=replies)
+
+
+@skill("listings")
+def listings(ctx: SkillContext) -> dict[str, Any]:
+    """Listings of a `category` (clientExtra/params, or the utterance naming one; "전체"/all = every
+    category), newest first, 10 per page; the "다음 ▶" quickReply carries the keyset cursor
+    `before`. Without a category: the category menu."""
+    given = ctx.param("category")
+    if given is None and ctx.payload.utterance in ("전체", "전체 보기"):
+        given = ALL
+    if given is None:
+        try:
+            given = service.parse_category(ctx.payload.utterance)
+        except InvalidInput:
+            return _category_menu(
+                ctx, "🛍️ 어떤 물건을 볼까요? 분류를 골라 주세요. ('전체'라고 하면 모두 보여 드려요)"
+            )
+    if str(given).strip().lower() in (ALL, "전체"):
+        category = None
+    else:
+        try:
+            category = service.parse_category(given)
+        except InvalidInput as exc:
+            return _category_menu(ctx, exc.user_message)
+    label = CATEGORIES[category] if category else "전체"
+    page = service.browse(ctx.db, category, before=_cursor(ctx), limit=PAGE_SIZE)
+    extra = {"category": category or ALL, "before": page.next_before}
+    return _page_answer(
+        ctx,
+        page,
+        f"🛍️ {label} 새 판매글이에요.",
+        f"'{label}'에 아직 판매글이 없어요. 첫 판매글을 올려 보세요!",
+        go_to(ctx, "다음 ▶", "listings", extra=extra, message_text=f"{label} 더 보기"),
+        _market_replies(ctx),
+    )
+
+
+@skill("listing")
+def listing(ctx: SkillContext) -> dict[str, Any]:
+    """One listing (`listing_id`): photos, price, seller, place, status, views (DB + pending Redis
+    delta), and buttons (open chat; the seller's status changes). Counts the view in Redis."""
+    listing_id = service.parse_listing_id(ctx.param("listing_id"))
+    viewer = current_member(ctx)
+    item = service.get_listing(ctx.db, listing_id, viewer)
+    owner = viewer is not None and viewer.id == item.seller_id
+    if not owner:
+        service.record_view(ctx.redis, item.id)
+    views = service.total_views(ctx.redis, item)
+    lines = [
+        f"💰 {_price(item.price)} · {STATUS_LABELS[item.status]}",
+        f"📂 {CATEGORIES[item.category]} · 🤝 {TRADE_METHODS[item.trade_method]}"
+        + (f" · 📍 {item.place}" if item.place else ""),
+        f"👤 {item.seller.nickname} · 👀 {views:,} · {humanize_age(item.created_at)}",
+    ]
+    if item.description:
+        lines += ["", item.description]
+    buttons = []
+    if item.open_chat_url and not owner:
+        buttons.append(button_weblink("오픈채팅 문의", item.open_chat_url))
+    if owner:
+        buttons += _owner_buttons(ctx, item)
+    else:
+        extra = {"category": item.category}
+        buttons.append(button_to(ctx, "같은 분류 더 보기", "listings", extra=extra))
+    outputs = [
+        basic_card(
+            thumbnail(_photo(ctx, item, large=True), alt_text=item.title),
+            title=item.title,
+            description="\n".join(lines),
+            buttons=buttons,
+        )
+    ]
+    ready = [p for p in item.photos if p.status == "ready" and p.image_key]
+    if len(ready) > 1:
+        more = [
+            basic_card(
+                thumbnail(_photo(ctx, item, large=True, index=i), alt_text=f"{item.title} 사진 {i + 1}")
+            )
+            for i in range(1, len(ready))
+        ]
+        outputs.append(carousel("basicCard", more[:10]))
+    replies = [
+        go_to(ctx, "목록으로", "listings", extra={"category": item.category}),
+        *_market_replies(ctx)[1:],
+    ]
+    return skill_response(outputs, quick_replies=replies)
+
+
+@skill("search")
+def search(ctx: SkillContext) -> dict[str, Any]:
+    """Listings whose title/description hold every word of `query` (else the utterance after "검색"),
+    newest first, 10 per page with the keyset cursor in the "다음 ▶" quickReply."""
+    query = ctx.param("query")
+    if query is None:
+        query = ctx.payload.utterance.removeprefix("검색").strip()
+    query = service.check_text(query, "query", 40)
+    if not query:
+        return skill_response(
+            [simple_text("🔎 무엇을 찾을까요? '검색 아이폰'처럼 말해 주세요.")],
+            quick_replies=_market_replies(ctx),
+        )
+    page = service.search(ctx.db, query, before=_cursor(ctx), limit=PAGE_SIZE)
+    extra = {"query": query, "before": page.next_before}
+    return _page_answer(
+        ctx,
+        page,
+        f"🔎 '{query}' 검색 결과예요.",
+        f"'{query}'에 맞는 판매글이 없어요. 다른 말로 찾아 보세요.",
+        go_to(ctx, "다음 ▶", "search", extra=extra, message_text=f"검색 {query}"),
+        _market_replies(ctx),
+    )
+
+
+@skill("my-listings")
+def my_listings(ctx: SkillContext) -> dict[str, Any]:
+    """The member's own listings (every status but deleted), newest first, with status buttons."""
+    member = current_member(ctx)
+    if member is None:
+        return registration_needed(ctx, "my-listings", "내 판매글을 보려면 먼저 회원가입이 필요해요.")
+    page = service.seller_listings(ctx.db, member, before=_cursor(ctx), limit=PAGE_SIZE)
+    return _page_answer(
+        ctx,
+        page,
+        f"📦 {member.nickname}님의 판매글이에요.",
+        "아직 올린 판매글이 없어요. 첫 물건을 팔아 보세요!",
+        go_to(ctx, "다음 ▶", "my-listings", extra={"before": page.next_before}),
+        [go_to(ctx, "판매하기", "sell"), go_to(ctx, "처음으로", "welcome")],
+        owner=True,
+    )
+
+
+_DONE = {
+    "hidden": "🙈 판매글을 숨겼어요.",
+    "on_sale": "🛍️ 다시 판매를 시작했어요.",
+    "deleted": "🗑️ 판매글을 삭제했어요.",
+}
+
+
+@skill("listing-status")
+def listing_status(ctx: SkillContext) -> dict[str, Any]:
+    """Hide, relist or delete a listing (`listing_id`, `status` 숨김/판매중/삭제); seller only —
+    anyone else is refused and nothing changes."""
+    member = current_member(ctx)
+    if member is None:
+        return registration_needed(ctx, "my-listings", "판매글을 관리하려면 먼저 회원가입이 필요해요.")
+    listing_id = service.parse_listing_id(ctx.param("listing_id"))
+    target = service.parse_status_command(ctx.param("status"))
+    item = service.change_status(ctx.db, listing_id, member, target)
+    if target == "deleted":
+        _delete_photos(ctx, item.id)
+    replies = [go_to(ctx, "내 판매글", "my-listings"), go_to(ctx, "처음으로", "welcome")]
+    if target != "deleted":
+        replies.insert(0, go_to(ctx, "판매글 보기", "listing", extra={"listing_id": item.id}))
+    return skill_response([simple_text(f"{_DONE[target]}\n「{item.title}」")], quick_replies=replies)
+
+
+def _delete_photos(ctx: SkillContext, listing_id: int) -> None:
+    try:
+        images.delete_listing_photos(ctx.settings, listing_id)
+    except Exception:  # the listing is deleted either way; stray files are only storage
+        logger.exception("photos not deleted listing_id=%s", listing_id)
