@@ -6,7 +6,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from chatbot import jobs, runtime, schema
+from chatbot import jobs, runtime
 
 
 @click.group("db")
@@ -19,6 +19,8 @@ def db_group() -> None:
 @with_appcontext
 def upgrade_command(revision: str) -> None:
     """Migrate the database to REVISION."""
+    from chatbot import schema  # Alembic is loaded by the commands that use it, not by every worker
+
     schema.upgrade(runtime(current_app).settings.database_url, revision)
 
 
@@ -27,6 +29,8 @@ def upgrade_command(revision: str) -> None:
 @with_appcontext
 def downgrade_command(revision: str) -> None:
     """Migrate the database down to REVISION ("base" removes every table)."""
+    from chatbot import schema
+
     schema.downgrade(runtime(current_app).settings.database_url, revision)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import fakeredis
 import redis
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
@@ -12,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from chatbot.config import Settings
 
 # One in-process Redis shared by every app made in this process (embedded `make run` defaults).
-_FAKE_REDIS_SERVER = fakeredis.FakeServer()
+_fake_redis_server = None
 
 
 def make_engine(database_url: str) -> Engine:
@@ -49,4 +48,9 @@ def make_redis(settings: Settings) -> redis.Redis:
         return redis.Redis.from_url(
             settings.redis_url, decode_responses=True, socket_timeout=2, socket_connect_timeout=2
         )
-    return fakeredis.FakeRedis(server=_FAKE_REDIS_SERVER, decode_responses=True)
+    global _fake_redis_server
+    import fakeredis  # only the embedded defaults need it; real deployments never load it
+
+    if _fake_redis_server is None:
+        _fake_redis_server = fakeredis.FakeServer()
+    return fakeredis.FakeRedis(server=_fake_redis_server, decode_responses=True)

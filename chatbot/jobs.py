@@ -23,9 +23,9 @@ import threading
 import time
 import weakref
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import click
-import fakeredis
 import redis
 from flask import Flask, current_app, has_app_context
 from flask.cli import with_appcontext
@@ -33,8 +33,10 @@ from rq import Queue, Retry, SimpleWorker, get_current_job
 from rq.job import Job
 
 from chatbot import runtime
-from chatbot.services.images import IngestResult, RetryableImageError, ingest_listing_photos
 from chatbot.storage import storage_for
+
+if TYPE_CHECKING:
+    from chatbot.services.images import IngestResult
 
 logger = logging.getLogger("junggyenara.jobs")
 
@@ -73,7 +75,7 @@ def enqueue_photos(client: redis.Redis, listing_id: int) -> Job | None:
     A real Redis gets an RQ job (returned); the embedded fakeredis hands it to the current app's
     photo thread (`None`; needs an app context). See the module docstring.
     """
-    if isinstance(client, fakeredis.FakeRedis | fakeredis.FakeStrictRedis):
+    if has_app_context() and runtime(current_app).settings.redis_url is None:
         _submit_local(current_app._get_current_object(), listing_id)  # type: ignore[attr-defined]
         return None
     return photo_queue(client).enqueue(
@@ -90,6 +92,9 @@ def run_photo_ingest(app: Flask, listing_id: int, *, final: bool) -> IngestResul
 
     A Redis lock per listing keeps two workers from fetching the same photos at once.
     """
+    # Pillow and the download stack load here, in the worker, never in a web worker's request path.
+    from chatbot.services.images import ingest_listing_photos
+
     rt = runtime(app)
     lock = rt.redis.lock(f"photos:listing:{listing_id}", timeout=JOB_TIMEOUT, blocking_timeout=JOB_TIMEOUT)
     with lock, rt.sessions() as session:
@@ -108,6 +113,8 @@ def ingest_photos_job(listing_id: int) -> dict[str, int]:
     app = current_app._get_current_object() if has_app_context() else _environment_app()  # type: ignore[attr-defined]
     result = run_photo_ingest(app, listing_id, final=final)
     if result.retry:
+        from chatbot.services.images import RetryableImageError
+
         raise RetryableImageError(f"{result.retry} photos of listing {listing_id} wait for a retry")
     return {"ready": result.ready, "failed": result.failed}
 

@@ -10,9 +10,9 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from chatbot import runtime
-from crawler.fetcher import PoliteFetcher
-from crawler.pipeline import BoardOutcome, CrawlerBusy, crawl_forever, crawl_lock, crawl_once, ingest
-from crawler.sources import SOURCES, get_source
+
+# The crawler (requests, bs4, lxml) is imported when a crawl command runs, not when the web app
+# registers the command: gunicorn workers never crawl and should not carry it in memory.
 
 
 @click.command("crawl")
@@ -27,6 +27,10 @@ from crawler.sources import SOURCES, get_source
 @with_appcontext
 def crawl_command(source_name: str | None, file_path: Path | None, loop: bool) -> None:
     """Read deal boards into the DB and the Redis snapshot."""
+    from crawler.fetcher import PoliteFetcher
+    from crawler.pipeline import CrawlerBusy, crawl_forever, crawl_lock, crawl_once, ingest
+    from crawler.sources import SOURCES, get_source
+
     rt = runtime(current_app)
     try:
         source = get_source(source_name) if source_name else None
@@ -70,7 +74,7 @@ def _enabled(rt, name: str) -> bool:  # type: ignore[no-untyped-def]
     return not rt.settings.crawler_sources or name in rt.settings.crawler_sources
 
 
-def _describe(outcome: BoardOutcome) -> str:
+def _describe(outcome) -> str:  # type: ignore[no-untyped-def]
     text = f"{outcome.source}: {outcome.status}"
     if outcome.status == "ok":
         text += f" ({outcome.deals} deals)"

@@ -2,7 +2,7 @@
 `my-listings`, `listing-status`.
 
 Thin: read params (clientExtra first, then params, then the sell draft kept in context) ->
-`chatbot.services.listings` -> cards. Photos are shown through `chatbot.services.images.photo_url`
+`chatbot.services.listings` -> cards. Photos are shown through `chatbot.services.photos.photo_url`
 once ingested, else our own placeholder image; a Kakao or foreign URL is never hotlinked.
 """
 
@@ -23,8 +23,8 @@ from chatbot.kakao import (
     thumbnail,
 )
 from chatbot.models import Listing
-from chatbot.services import images
 from chatbot.services import listings as service
+from chatbot.services import photos
 from chatbot.services.listings import CATEGORIES, FIELD_LABELS, STATUS_LABELS, TRADE_METHODS
 from chatbot.timeutil import humanize_age
 from skills.forms import draft_context, draft_of, end_draft, errors_text, form_values
@@ -53,7 +53,7 @@ def placeholder_url(ctx: SkillContext) -> str:
 def _photo(ctx: SkillContext, listing: Listing, *, large: bool = False, index: int = 0) -> str:
     ready = [p for p in listing.photos if p.status == "ready" and (p.image_key if large else p.thumb_key)]
     if index < len(ready):
-        return images.photo_url(ctx.settings, ready[index].image_key if large else ready[index].thumb_key)
+        return photos.photo_url(ctx.settings, ready[index].image_key if large else ready[index].thumb_key)
     return placeholder_url(ctx)
 
 
@@ -170,7 +170,7 @@ def sell(ctx: SkillContext) -> dict[str, Any]:
     listing = service.create_listing(ctx.db, seller, accepted, photo_urls)
     if listing.photos:
         try:
-            images.enqueue_listing_photos(ctx.redis, listing.id)
+            photos.enqueue_listing_photos(ctx.redis, listing.id)
         except Exception:  # the listing stands; its photos stay pending for a later run
             logger.exception("photo ingestion not queued listing_id=%s", listing.id)
     replies = [
@@ -355,6 +355,6 @@ def listing_status(ctx: SkillContext) -> dict[str, Any]:
 
 def _delete_photos(ctx: SkillContext, listing_id: int) -> None:
     try:
-        images.delete_listing_photos(ctx.settings, listing_id)
+        photos.delete_listing_photos(ctx.settings, listing_id)
     except Exception:  # the listing is deleted either way; stray files are only storage
         logger.exception("photos not deleted listing_id=%s", listing_id)

@@ -21,15 +21,12 @@ from chatbot.services.images import (
     MAX_PIXELS,
     ImageError,
     RetryableImageError,
-    delete_listing_photos,
-    enqueue_listing_photos,
     fetch_image,
-    host_allowed,
     ingest_listing_photos,
-    photo_url,
     process_image,
     upgrade_url,
 )
+from chatbot.services.photos import delete_listing_photos, enqueue_listing_photos, host_allowed, photo_url
 from chatbot.storage import storage_for
 from tests import media_standins
 from tests.media_standins import GPS_IFD, MAX_BYTES, jpeg_with_gps, png_bomb, png_with_alpha, s3_keys

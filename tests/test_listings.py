@@ -143,7 +143,7 @@ def test_image_urls_only_from_kakao_hosts():
 
 def test_sell_creates_the_listing_with_pending_photos(kakao, rt, monkeypatch):
     queued = []
-    monkeypatch.setattr("chatbot.services.images.enqueue_listing_photos", lambda r, i: queued.append(i))
+    monkeypatch.setattr("chatbot.services.photos.enqueue_listing_photos", lambda r, i: queued.append(i))
     register(kakao)
     other = SECURE_URL.replace("XXX", "YYY")
     answer = sell(kakao, images=secureimage(SECURE_URL, other))
@@ -327,7 +327,7 @@ def test_the_detail_card_and_view_counts(kakao, rt, runner):
 
 
 def test_a_ready_photo_is_shown_through_photo_url(kakao, rt, monkeypatch):
-    monkeypatch.setattr("chatbot.services.images.photo_url", lambda settings, key: f"https://cdn.test/{key}")
+    monkeypatch.setattr("chatbot.services.photos.photo_url", lambda settings, key: f"https://cdn.test/{key}")
     register(kakao)
     sell(kakao, images=secureimage(SECURE_URL, SECURE_URL + "&2"))
     with rt.sessions() as session:

@@ -4,7 +4,8 @@ A seller's photos arrive as `sys.plugin.secureimage` URLs (`SkillPayload.secure_
 skill saves one pending `ListingPhoto` per URL and calls `enqueue_listing_photos`; a worker (or, with
 the embedded defaults, a background thread — see `chatbot.jobs`) runs `ingest_listing_photos`, which
 fetches, checks, re-encodes and stores each photo under `listings/<listing id>/`. Nothing here runs
-inside a skill's request except `photo_url`, which never touches the network.
+inside a skill's request: what skills call (`photo_url`, `enqueue_listing_photos`,
+`delete_listing_photos`) is in `chatbot.services.photos`, so web workers never load Pillow.
 
 Download rules (`fetch_image`): https only — the real secureimage URLs are `http://secure.kakaocdn.net/…`
 (2023 payload in ../shared/fixtures/kakao), so `http` is upgraded to `https` for allowlisted hosts,
@@ -47,11 +48,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from chatbot.config import Settings
-from chatbot.storage import Storage, make_storage
+from chatbot.services.photos import delete_listing_photos, host_allowed, listing_prefix
+from chatbot.storage import Storage
 
 if TYPE_CHECKING:
-    import redis
-
     from chatbot.models import ListingPhoto
 
 logger = logging.getLogger("junggyenara.images")
@@ -99,16 +99,6 @@ class IngestResult:
 
 
 # --- download ------------------------------------------------------------------------------------
-
-
-def host_allowed(host: str, allowlist: tuple[str, ...]) -> bool:
-    """True if `host` equals an entry or ends with `.suffix` for an entry `*.suffix` (case-insensitive)."""
-    host = host.lower().rstrip(".")
-    for entry in allowlist:
-        entry = entry.lower()
-        if host == entry or (entry.startswith("*.") and host.endswith(entry[1:])):
-            return True
-    return False
 
 
 def upgrade_url(url: str, settings: Settings) -> str:
@@ -316,11 +306,6 @@ def _jpeg(image: Image.Image) -> bytes:
 # --- the job body, URLs, deletion ---------------------------------------------------------------
 
 
-def listing_prefix(listing_id: int) -> str:
-    """The storage prefix of one listing's photos: `listings/<id>/`."""
-    return f"listings/{int(listing_id)}/"
-
-
 def ingest_listing_photos(
     session: Session, storage: Storage, settings: Settings, listing_id: int, *, final: bool = True
 ) -> IngestResult:
@@ -377,36 +362,3 @@ def _store(storage: Storage, photo: ListingPhoto, processed: ProcessedImage) -> 
     except (OSError, BotoCoreError, ClientError) as exc:
         raise RetryableImageError(f"storage failed: {type(exc).__name__}") from exc
     return keys
-
-
-def _as_storage(source: Settings | Storage) -> Storage:
-    return make_storage(source) if isinstance(source, Settings) else source
-
-
-def photo_url(source: Settings | Storage, key: str) -> str:
-    """The URL to show the object `key` with (for a card's thumbnail `imageUrl`).
-
-    `source` is the app's `Settings` or a `Storage`. Gives `MEDIA_PUBLIC_BASE_URL/...`, else a
-    presigned S3 URL (valid `S3_PRESIGN_EXPIRES` seconds) or this server's `/media/...`. No network.
-    """
-    return _as_storage(source).url(key)
-
-
-def delete_listing_photos(source: Settings | Storage, listing_id: int) -> int:
-    """Delete every stored object of `listing_id` (`listings/<id>/...`); gives how many were deleted.
-
-    Raises the backend's error (`OSError`, botocore `ClientError`) if the store cannot delete.
-    """
-    return _as_storage(source).delete_prefix(listing_prefix(listing_id))
-
-
-def enqueue_listing_photos(redis_client: redis.Redis, listing_id: int) -> Any:
-    """Have the pending photos of `listing_id` ingested outside the current request; call it after
-    the photo rows are committed. Never waits for the work.
-
-    With a real Redis: an RQ job on queue `images` (run by `flask worker`), returned. With the
-    embedded fakeredis: the app's background photo thread (returns `None`). See `chatbot.jobs`.
-    """
-    from chatbot.jobs import enqueue_photos
-
-    return enqueue_photos(redis_client, listing_id)

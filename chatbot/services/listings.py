@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, selectinload
 from chatbot.errors import Forbidden, InvalidInput, InvalidTransition, NotFound
 from chatbot.models import Listing, ListingPhoto, Member
 from chatbot.services import search as search_service
-from chatbot.services.images import host_allowed
+from chatbot.services.photos import host_allowed
 from chatbot.services.validation import field_error, validate_fields
 
 logger = logging.getLogger("junggyenara.listings")
