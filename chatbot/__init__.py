@@ -7,12 +7,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import redis
-from flask import Flask
+from flask import Flask, Request
+from flask import Response as FlaskResponse
+from flask.sessions import SessionInterface, SessionMixin
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from chatbot.config import INSTANCE_DIR, Settings
 from chatbot.extensions import make_engine, make_redis, make_session_factory
+from chatbot.logs import configure_logging
 
 
 @dataclass(frozen=True)
@@ -41,11 +44,15 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
     # A SkillPayload is a few KB; anything near a megabyte is not one.
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=1024 * 1024)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Korean stays readable in bodies and logs
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # key order is irrelevant to Kakao; sorting costs
+    # No cookie sessions: skills are keyed by botUserKey, admins by JWT, payment links by signed
+    # tokens. Without this Flask builds a signing serializer on every request.
+    app.session_interface = _NoSessions()
     engine = make_engine(settings.database_url)
     app.extensions["junggyenara"] = Runtime(
         settings=settings, engine=engine, sessions=make_session_factory(engine), redis=make_redis(settings)
     )
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(settings.log_format)  # text, or JSON lines in the image; redacted either way
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # one line per plugin
 
     from chatbot import cli, storage, web
@@ -56,6 +63,16 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(skills_blueprint)
     cli.init_app(app)
     return app
+
+
+class _NoSessions(SessionInterface):
+    """A session interface that never reads or writes a cookie (`session` is a NullSession)."""
+
+    def open_session(self, app: Flask, request: Request) -> None:
+        return None
+
+    def save_session(self, app: Flask, session: SessionMixin, response: FlaskResponse) -> None:
+        return None
 
 
 def runtime(app: Flask) -> Runtime:

@@ -17,11 +17,12 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
-from chatbot import runtime
+from chatbot import metrics, runtime
 from chatbot.errors import DomainError
 from chatbot.kakao import SkillPayloadError, error_response, parse_skill_payload
+from chatbot.logs import log_request
 from chatbot.web import error_body, request_id
-from skills.registry import REGISTRY, SkillContext
+from skills.registry import REGISTRY, PreparedResponse, SkillContext
 
 logger = logging.getLogger("junggyenara.skills")
 
@@ -69,17 +70,21 @@ def run_skill(name: str) -> tuple[Response, int]:
     settings = rt.settings
     user_key: str | None = None
 
-    def answer(body: dict[str, Any], status: int, outcome: str) -> tuple[Response, int]:
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        logger.info(
-            "skill=%s member=%s status=%d outcome=%s ms=%.1f request_id=%s",
-            name,
-            member_hash(user_key),
-            status,
-            outcome,
-            elapsed_ms,
-            request_id(),
+    def answer(body: dict[str, Any] | PreparedResponse, status: int, outcome: str) -> tuple[Response, int]:
+        elapsed = time.perf_counter() - started
+        # The request's one log line (chatbot.logs): a member hash, never a phone number or token.
+        log_request(
+            logger,
+            skill=name,
+            member=member_hash(user_key),
+            status=status,
+            outcome=outcome,
+            ms=round(elapsed * 1000, 1),
+            request_id=request_id(),
         )
+        metrics.observe_skill(name, status, outcome, elapsed)
+        if isinstance(body, PreparedResponse):
+            return Response(body.json, mimetype="application/json"), status
         return jsonify(body), status
 
     if settings.skill_token and not hmac.compare_digest(

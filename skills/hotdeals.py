@@ -14,7 +14,7 @@ from chatbot.kakao import carousel, list_card, list_item, simple_text, skill_res
 from chatbot.services.deals import DealQuery, current_snapshot, find_board, select_deals
 from chatbot.timeutil import SEOUL, humanize_age, utcnow
 from skills.nav import go_to
-from skills.registry import SkillContext, skill
+from skills.registry import PreparedResponse, SkillContext, skill
 
 ITEMS_PER_CARD = 4  # listCard inside a carousel: at most 4 items (GB-FMT §ListCard)
 CARDS_PER_PAGE = 5  # a carousel of listCards: at most 5 cards (GB-FMT §Carousel)
@@ -23,7 +23,7 @@ RENDER_CACHE_SIZE = 512
 
 # Rendered answers per (snapshot version, filters, page, calling block, minute): a popular
 # question is built once per minute per process, not once per request.
-_rendered: dict[tuple[Any, ...], dict[str, Any]] = {}
+_rendered: dict[tuple[Any, ...], PreparedResponse] = {}
 
 PREPARING = "🔥 핫딜을 준비하고 있어요. 잠시 후 다시 확인해 주세요."
 NOTHING_FOUND = "조건에 맞는 진행 중인 핫딜이 없어요. 다른 조건으로 찾아 보세요."
@@ -49,7 +49,7 @@ _PAGE_WORD = re.compile(r"^(\d{1,3})(쪽|페이지|p)$", re.IGNORECASE)
 
 
 @skill("hotdeals")
-def hotdeals(ctx: SkillContext) -> dict[str, Any]:
+def hotdeals(ctx: SkillContext) -> dict[str, Any] | PreparedResponse:
     """Deals matching the request's filters, 20 per page (5 listCards of 4), newest first."""
     snapshot = current_snapshot(ctx.redis, ctx.sessions, ctx.settings.snapshot_ttl)
     if not snapshot["boards"]:
@@ -67,7 +67,7 @@ def hotdeals(ctx: SkillContext) -> dict[str, Any]:
     )
     response = _rendered.get(key)
     if response is None:
-        response = _render(ctx, snapshot, query, page, now)
+        response = PreparedResponse.of(_render(ctx, snapshot, query, page, now))
         if len(_rendered) >= RENDER_CACHE_SIZE:
             _rendered.clear()
         _rendered[key] = response

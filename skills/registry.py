@@ -1,11 +1,13 @@
 """The skill registry: `@skill("name")` maps `POST /skills/<name>` to a handler.
 
-A handler takes a `SkillContext` and returns a SkillResponse dict built with `chatbot.kakao`.
+A handler takes a `SkillContext` and returns a SkillResponse dict built with `chatbot.kakao` (or a
+`PreparedResponse`, the same already serialised, when it caches answers).
 It may raise `chatbot.errors.DomainError`; the dispatcher turns that into a Korean answer.
 """
 
 from __future__ import annotations
 
+import json as json_module
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -17,7 +19,23 @@ from sqlalchemy.orm import Session, sessionmaker
 from chatbot.config import Settings
 from chatbot.kakao import SkillPayload
 
-SkillHandler = Callable[["SkillContext"], dict[str, Any]]
+
+@dataclass(frozen=True, slots=True)
+class PreparedResponse:
+    """A SkillResponse already serialised to JSON bytes, for answers a handler caches and reuses.
+
+    Build it with `PreparedResponse.of(response_dict)`; the dispatcher sends `json` as is.
+    """
+
+    json: bytes
+
+    @classmethod
+    def of(cls, response: dict[str, Any]) -> PreparedResponse:
+        """Serialise a SkillResponse dict (UTF-8, Korean unescaped, compact)."""
+        return cls(json_module.dumps(response, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+SkillHandler = Callable[["SkillContext"], dict[str, Any] | PreparedResponse]
 
 REGISTRY: dict[str, SkillHandler] = {}
 
