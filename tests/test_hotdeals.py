@@ -148,6 +148,7 @@ def test_a_cache_miss_is_rebuilt_from_the_database(runner, kakao, rt):
 def test_a_board_shows_only_its_latest_crawl_and_history_is_kept(runner, kakao, rt, tmp_path: Path):
     ingest_file(runner, "zod", "zod-deal-list.html")
     first = parsed("zod", "zod-deal-list.html")
+    assert len(links_in(kakao.call("hotdeals", client_extra={"board": "zod"}))) == 18  # 20 rows, 2 ended
     # A later capture of the same board that lists only the first deal.
     html = (DEALS / "zod-deal-list.html").read_text(encoding="utf-8")
     later = tmp_path / "zod-later.html"
