@@ -55,12 +55,17 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
     configure_logging(settings.log_format)  # text, or JSON lines in the image; redacted either way
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # one line per plugin
 
-    from chatbot import cli, storage, web
+    import admin_api
+    from chatbot import cli, kakaopay, storage, web
     from skills import blueprint as skills_blueprint
+    from skills.pay import blueprint as pay_blueprint
 
     web.init_app(app)
     storage.init_app(app)
     app.register_blueprint(skills_blueprint)
+    admin_api.init_app(app)
+    app.register_blueprint(pay_blueprint)
+    kakaopay.init_app(app, settings)
     cli.init_app(app)
     return app
 

@@ -15,6 +15,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
 
 PLACEHOLDER_SECRETS = frozenset({"", "dev", "change-me", "changeme", "secret", "dev-secret-change-me"})
+# The embedded admin-API signing key: fine on a laptop, refused in production (`Settings.check`).
+DEV_JWT_SECRET = "dev-jwt-secret-change-me-0123456789abcdef"
 # Hosts of the secureimage plugin's URLs (real 2023 payload: http://secure.kakaocdn.net/dna/...).
 KAKAO_IMAGE_HOSTS = ("secure.kakaocdn.net", "k.kakaocdn.net", "*.kakaocdn.net")
 
@@ -42,6 +44,21 @@ def _env_map(value: str | None) -> dict[str, str]:
             raise ValueError(f"expected name=value, got {item!r}")
         pairs[key.strip()] = val.strip()
     return pairs
+
+
+def weak_jwt_secret(secret: str) -> bool:
+    """True when `secret` is unfit to sign admin JWTs: shorter than 32 bytes (RFC 7518 §3.2 wants a
+    key at least as long as the HS256 output), a known placeholder, or with fewer than 10 distinct
+    characters (a repeated or trivially patterned string)."""
+    folded = secret.strip().lower()
+    return (
+        len(secret.encode()) < 32
+        or folded in PLACEHOLDER_SECRETS
+        or folded == DEV_JWT_SECRET
+        or "change-me" in folded
+        or "changeme" in folded
+        or len(set(secret)) < 10
+    )
 
 
 @dataclass(frozen=True)
@@ -90,10 +107,37 @@ class Settings:
     image_fetch_timeout: float = 10.0
     image_allow_private_hosts: bool = False  # tests only: lets the local image-host stand-in through
     image_ca_bundle: str = ""  # CA bundle path for the image host ("" = certifi)
+    # Operations (chatbot.logs, chatbot.metrics): log lines as "text" or "json"; the port the crawler
+    # loop serves its own /metrics on (0 = none; the web app serves /metrics itself).
+    log_format: str = "text"
+    metrics_port: int = 0
+    # KakaoPay (chatbot.kakaopay). No secret key = the local stand-in mounted at /_kakaopay.
+    kakaopay_api: str = "current"  # "current" (SECRET_KEY, JSON) or "legacy" (KakaoAK, form)
+    kakaopay_secret_key: str = ""  # current: Secret key(dev|prod); legacy: the app's admin key
+    kakaopay_cid: str = "TC0ONETIME"
+    kakaopay_base_url: str = ""  # "" = the real host of the API, or the stand-in without a key
+    kakaopay_connect_timeout: float = 3.0  # seconds
+    kakaopay_read_timeout: float = 10.0  # seconds
+    # Seconds a ready payment (and a 결제대기 order) may wait for the buyer before
+    # `flask payments reconcile` settles it. Our choice: KakaoPay states no limit (fixtures INDEX).
+    kakaopay_ready_ttl: int = 1200
+    # Admin API (admin_api): HS256 key (≥ 32 bytes, RFC 7518 §3.2), `iss`/`aud` claims, lifetimes in
+    # seconds; login throttling counts in `rate_limit_storage` (RATELIMIT_STORAGE_URI, else REDIS_URL).
+    jwt_secret: str = DEV_JWT_SECRET
+    jwt_issuer: str = "junggyenara"
+    jwt_audience: str = "junggyenara-admin"
+    jwt_access_ttl: int = 900
+    jwt_refresh_ttl: int = 14 * 24 * 3600
+    ratelimit_storage_uri: str = ""
 
     @property
     def is_production(self) -> bool:
         return self.app_env == "production"
+
+    @property
+    def kakaopay_standin(self) -> bool:
+        """True when payments go to the local stand-in (no `KAKAOPAY_SECRET_KEY`; never in production)."""
+        return not self.kakaopay_secret_key
 
     @property
     def snapshot_ttl(self) -> int:
@@ -101,6 +145,11 @@ class Settings:
         if self.hotdeals_cache_ttl > 0:
             return self.hotdeals_cache_ttl
         return 5 if self.redis_url is None else 3600
+
+    @property
+    def rate_limit_storage(self) -> str:
+        """Where flask-limiter counts: RATELIMIT_STORAGE_URI, else REDIS_URL, else `memory://`."""
+        return self.ratelimit_storage_uri or self.redis_url or "memory://"
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -136,6 +185,25 @@ class Settings:
                 image_fetch_timeout=float(env.get("IMAGE_FETCH_TIMEOUT", defaults.image_fetch_timeout)),
                 image_allow_private_hosts=_env_bool(env.get("IMAGE_ALLOW_PRIVATE_HOSTS"), False),
                 image_ca_bundle=env.get("IMAGE_CA_BUNDLE", ""),
+                log_format=env.get("LOG_FORMAT") or defaults.log_format,
+                metrics_port=int(env.get("METRICS_PORT") or defaults.metrics_port),
+                kakaopay_api=env.get("KAKAOPAY_API") or defaults.kakaopay_api,
+                kakaopay_secret_key=env.get("KAKAOPAY_SECRET_KEY", ""),
+                kakaopay_cid=env.get("KAKAOPAY_CID") or defaults.kakaopay_cid,
+                kakaopay_base_url=env.get("KAKAOPAY_BASE_URL", "").rstrip("/"),
+                kakaopay_connect_timeout=float(
+                    env.get("KAKAOPAY_CONNECT_TIMEOUT") or defaults.kakaopay_connect_timeout
+                ),
+                kakaopay_read_timeout=float(
+                    env.get("KAKAOPAY_READ_TIMEOUT") or defaults.kakaopay_read_timeout
+                ),
+                kakaopay_ready_ttl=int(env.get("KAKAOPAY_READY_TTL") or defaults.kakaopay_ready_ttl),
+                jwt_secret=env.get("JWT_SECRET") or defaults.jwt_secret,
+                jwt_issuer=env.get("JWT_ISSUER") or defaults.jwt_issuer,
+                jwt_audience=env.get("JWT_AUDIENCE") or defaults.jwt_audience,
+                jwt_access_ttl=int(env.get("JWT_ACCESS_TTL") or defaults.jwt_access_ttl),
+                jwt_refresh_ttl=int(env.get("JWT_REFRESH_TTL") or defaults.jwt_refresh_ttl),
+                ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI", ""),
             )
         except ValueError as exc:
             raise ConfigError(f"invalid numeric setting: {exc}") from exc
@@ -160,16 +228,29 @@ class Settings:
             raise ConfigError(
                 "CRAWLER_MIN_INTERVAL must be at least 60 seconds: deal boards are read politely"
             )
+        if self.log_format not in ("text", "json"):
+            raise ConfigError("LOG_FORMAT must be text or json")
         if self.storage_backend not in ("local", "s3"):
             raise ConfigError("STORAGE_BACKEND must be local or s3")
         if self.storage_backend == "s3" and not self.s3_bucket:
             raise ConfigError("STORAGE_BACKEND=s3 needs S3_BUCKET")
+        if not 0 < self.jwt_access_ttl <= 3600 or self.jwt_refresh_ttl <= self.jwt_access_ttl:
+            raise ConfigError("JWT_ACCESS_TTL must be 1..3600 s and JWT_REFRESH_TTL longer than it")
+        if self.kakaopay_api not in ("current", "legacy"):
+            raise ConfigError("KAKAOPAY_API must be current or legacy")
         if not self.is_production:
             return
+        if not self.kakaopay_secret_key:
+            raise ConfigError("KAKAOPAY_SECRET_KEY is required in production (the stand-in is for dev only)")
         if self.image_allow_private_hosts:
             raise ConfigError("IMAGE_ALLOW_PRIVATE_HOSTS is for tests only")
         if self.secret_key.strip().lower() in PLACEHOLDER_SECRETS or len(self.secret_key) < 32:
             raise ConfigError("SECRET_KEY must be a random string of at least 32 characters in production")
+        if weak_jwt_secret(self.jwt_secret) or self.jwt_secret == self.secret_key:
+            raise ConfigError(
+                "JWT_SECRET must be a random string of at least 32 bytes in production, not SECRET_KEY"
+                " (e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
         if not self.skill_token:
             raise ConfigError("SKILL_TOKEN is required in production (set it as a header in Open Builder)")
         if self.redis_url is None:

@@ -1,19 +1,26 @@
-"""HTTP plumbing shared by every blueprint: request ids, health probes, JSON-only errors."""
+"""HTTP plumbing shared by every blueprint: request ids, health probes, JSON-only errors, and the
+per-request metrics and log line (`chatbot.metrics`, `chatbot.logs`)."""
 
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 
 from flask import Flask, Response, g, jsonify, request
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
+from chatbot import metrics
 from chatbot.kakao import error_response
+from chatbot.logs import log_request, request_logged
 
 logger = logging.getLogger("junggyenara.web")
 
 REQUEST_ID_HEADER = "X-Request-Id"
+# Probes and scrapes that succeed are counted in metrics but not logged (the ALB and Prometheus call
+# them every few seconds).
+QUIET_ROUTES = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
 def request_id() -> str:
@@ -32,8 +39,15 @@ def error_body(code: str, message: str, details: dict | None = None) -> dict:
 
 
 def init_app(app: Flask) -> None:
-    """Register health routes, the request-id header and JSON error handlers on `app`."""
+    """Register health routes, `/metrics`, the request-id header, per-request metrics and log line,
+    and JSON error handlers on `app`."""
     from chatbot import runtime
+
+    metrics.init_app(app)
+
+    @app.before_request
+    def _start_clock() -> None:
+        g.request_started = time.perf_counter()
 
     @app.get("/healthz")
     def healthz() -> Response:
@@ -60,6 +74,7 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _add_request_id(response: Response) -> Response:
         response.headers[REQUEST_ID_HEADER] = request_id()
+        _observe(response.status_code)
         return response
 
     @app.errorhandler(HTTPException)
@@ -67,7 +82,10 @@ def init_app(app: Flask) -> None:
         if _is_skill_call():
             return jsonify(error_response("잘못된 요청이에요.")), exc.code or 400
         code = (exc.name or "error").lower().replace(" ", "_")
-        return jsonify(error_body(code, exc.description or exc.name)), exc.code or 500
+        response = jsonify(error_body(code, exc.description or exc.name))
+        # Keep the error's own headers: Allow on 405 (RFC 9110 §15.5.6), Retry-After on 429.
+        response.headers.extend((k, v) for k, v in exc.get_headers() if k.lower() != "content-type")
+        return response, exc.code or 500
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> tuple[Response, int]:
@@ -75,6 +93,24 @@ def init_app(app: Flask) -> None:
         if _is_skill_call():
             return jsonify(error_response("죄송해요, 잠시 후 다시 시도해 주세요.")), 500
         return jsonify(error_body("internal_error", "internal error", {"request_id": request_id()})), 500
+
+
+def _observe(status: int) -> None:
+    """Record this request in the HTTP histogram and, unless a handler already wrote it (a skill
+    call, `skills.dispatch`) or it is a successful probe, write its one log line."""
+    elapsed = time.perf_counter() - g.get("request_started", time.perf_counter())
+    route = request.url_rule.rule if request.url_rule is not None else "<unmatched>"
+    metrics.observe_request(route, request.method, status, elapsed)
+    if request_logged() or (route in QUIET_ROUTES and status < 400):
+        return
+    log_request(
+        logger,
+        route=route,
+        method=request.method,
+        status=status,
+        ms=round(elapsed * 1000, 1),
+        request_id=request_id(),
+    )
 
 
 def _is_skill_call() -> bool:

@@ -250,9 +250,9 @@ def decode_html(content: bytes, content_type: str | None) -> tuple[str, str]:
         if match:
             encoding = _normalize_charset(match.group(1))
     if encoding is None:
-        match = _META_CHARSET_RE.search(content[:_META_SNIFF_BYTES])
-        if match:
-            encoding = _normalize_charset(match.group(1), from_meta=True)
+        meta = _META_CHARSET_RE.search(content[:_META_SNIFF_BYTES])
+        if meta:
+            encoding = _normalize_charset(meta.group(1), from_meta=True)
     if encoding is None:
         encoding = "utf-8"
     return content.decode(encoding, "replace"), encoding
@@ -688,11 +688,11 @@ class PoliteFetcher:
 
     def _validators(self, url: str) -> dict[str, str]:
         stored = self._redis.hgetall(f"{KEY_PREFIX}validators:{url}")
-        headers = {}
+        headers: dict[str, str] = {}
         if stored.get("etag"):
-            headers["If-None-Match"] = stored["etag"]
+            headers["If-None-Match"] = str(stored["etag"])  # str already: the client decodes
         if stored.get("last_modified"):
-            headers["If-Modified-Since"] = stored["last_modified"]
+            headers["If-Modified-Since"] = str(stored["last_modified"])
         return headers
 
     def _remember_validators(self, url: str, response: requests.Response) -> None:
@@ -701,8 +701,12 @@ class PoliteFetcher:
         last_modified = response.headers.get("Last-Modified")
         with self._redis.pipeline() as pipe:
             pipe.delete(key)
-            mapping = {k: v for k, v in (("etag", etag), ("last_modified", last_modified)) if v}
-            if mapping:
-                pipe.hset(key, mapping=mapping)
+            items: list[str] = []  # field, value, field, value
+            if etag:
+                items += ["etag", etag]
+            if last_modified:
+                items += ["last_modified", last_modified]
+            if items:
+                pipe.hset(key, items=items)
                 pipe.expire(key, VALIDATORS_TTL)
             pipe.execute()

@@ -16,7 +16,7 @@ from datetime import datetime
 
 import redis
 
-from chatbot import Runtime
+from chatbot import Runtime, metrics
 from chatbot.services import deals as deal_service
 from chatbot.timeutil import utcnow
 from crawler.fetcher import FetchError, PoliteFetcher, TooSoon, decode_html
@@ -26,6 +26,7 @@ logger = logging.getLogger("junggyenara.crawler")
 
 LOCK_KEY = "crawler:lock"
 LOCK_TTL = 300  # seconds; longer than a full pass, short enough that a crash frees it soon
+REQUEST_POLL = 5.0  # seconds between two looks for an admin's crawl request while the loop waits
 
 
 class CrawlerBusy(RuntimeError):
@@ -112,7 +113,13 @@ def crawl_once(
     outcomes = []
     with crawl_lock(rt.redis):
         for source in sources:
-            outcome = crawl_board(rt, fetcher, source)
+            started = time.perf_counter()
+            try:
+                outcome = crawl_board(rt, fetcher, source)
+            except Exception:  # storage trouble: counted, then it ends the pass as before
+                metrics.observe_crawl(source.name, "error", time.perf_counter() - started)
+                raise
+            metrics.observe_crawl(source.name, outcome.status, time.perf_counter() - started, outcome.deals)
             outcomes.append(outcome)
             if progress:
                 progress(outcome)
@@ -127,13 +134,27 @@ def crawl_forever(
     stop: Callable[[], bool] = lambda: False,
     sleep: Callable[[float], None] = time.sleep,
 ) -> None:
-    """Crawl every `sources` board again and again, one pass per `crawler_min_interval` (+ jitter)."""
+    """Crawl every `sources` board again and again, one pass per `crawler_min_interval` (+ jitter),
+    or sooner when an admin asks for one (`deal_service.request_crawl`, polled every few seconds)."""
     settings = rt.settings
+    metrics.start_exporter(settings.metrics_port)  # this process has no web routes of its own
     while not stop():
         try:
+            deal_service.take_crawl_request(rt.redis)  # this pass answers any request made before it
             crawl_once(rt, fetcher, sources)
         except CrawlerBusy:
             logger.info("another crawler is running; waiting")
         except Exception:  # a bad pass must not end the loop; the next one may succeed
             logger.exception("crawl pass failed")
-        sleep(settings.crawler_min_interval + random.uniform(0, settings.crawler_jitter))
+        pause = settings.crawler_min_interval + random.uniform(0, settings.crawler_jitter)
+        while pause > 0 and not stop() and not _crawl_requested(rt.redis):
+            sleep(min(REQUEST_POLL, pause))
+            pause -= REQUEST_POLL
+
+
+def _crawl_requested(cache: redis.Redis) -> bool:
+    """Whether an admin asked for a pass; a Redis failure counts as no (the loop keeps waiting)."""
+    try:
+        return bool(cache.exists(deal_service.CRAWL_REQUEST_KEY))
+    except redis.RedisError:
+        return False

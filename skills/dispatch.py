@@ -21,6 +21,7 @@ from chatbot import metrics, runtime
 from chatbot.errors import DomainError
 from chatbot.kakao import SkillPayloadError, error_response, parse_skill_payload
 from chatbot.logs import log_request
+from chatbot.services import members as member_service
 from chatbot.web import error_body, request_id
 from skills.registry import REGISTRY, PreparedResponse, SkillContext
 
@@ -122,6 +123,7 @@ def _call(app: Flask, handler: Any, ctx: SkillContext) -> tuple[dict[str, Any], 
     worker); a DomainError becomes its Korean message, anything else an apology."""
     try:
         with app.app_context():
+            member_service.ensure_not_suspended(ctx.db, ctx.payload.user_key)  # a notice, not the skill
             return handler(ctx), "ok"
     except DomainError as exc:
         return error_response(exc.user_message), exc.code

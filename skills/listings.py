@@ -26,6 +26,7 @@ from chatbot.models import Listing
 from chatbot.services import listings as service
 from chatbot.services import photos
 from chatbot.services.listings import CATEGORIES, FIELD_LABELS, STATUS_LABELS, TRADE_METHODS
+from chatbot.services.orders import allowed_methods
 from chatbot.timeutil import humanize_age
 from skills.forms import draft_context, draft_of, end_draft, errors_text, form_values
 from skills.members import current_member, registration_needed
@@ -237,7 +238,8 @@ def listings(ctx: SkillContext) -> dict[str, Any]:
 @skill("listing")
 def listing(ctx: SkillContext) -> dict[str, Any]:
     """One listing (`listing_id`): photos, price, seller, place, status, views (DB + pending Redis
-    delta), and buttons (open chat; the seller's status changes). Counts the view in Redis."""
+    delta), and buttons (구매하기 while on sale; open chat; the seller's status changes). Counts the
+    view in Redis."""
     listing_id = service.parse_listing_id(ctx.param("listing_id"))
     viewer = current_member(ctx)
     item = service.get_listing(ctx.db, listing_id, viewer)
@@ -256,6 +258,8 @@ def listing(ctx: SkillContext) -> dict[str, Any]:
     buttons = []
     if item.open_chat_url and not owner:
         buttons.append(button_weblink("오픈채팅 문의", item.open_chat_url))
+    if not owner and item.status == "on_sale" and allowed_methods(item):
+        buttons.append(button_to(ctx, "구매하기", "buy", extra={"listing_id": item.id}))
     if owner:
         buttons += _owner_buttons(ctx, item)
     else:

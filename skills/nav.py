@@ -19,6 +19,14 @@ UTTERANCES = {
     "search": "검색",
     "my-listings": "내 판매글",
     "listing-status": "판매글 상태 변경",
+    "buy": "구매하기",
+    "reserve": "예약하기",
+    "cancel-reservation": "거래 취소",
+    "my-orders": "내 거래",
+    "tracking": "송장 입력",
+    "confirm-purchase": "구매확정",
+    "confirm-sale": "판매확정",
+    "notices": "공지사항",
 }
 
 

@@ -177,3 +177,7 @@ def texts_of(response: dict) -> str:
 
     walk(response.get("template", {}))
     return "\n".join(out)
+
+
+# The KakaoPay stand-in on a real local port (`standin_server` per session, `standin` reset per test).
+from tests.trade_helpers import standin, standin_server  # noqa: E402, F401

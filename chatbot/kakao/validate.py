@@ -15,7 +15,7 @@ number lives in `chatbot.kakao.limits`. Two levels:
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeGuard
 
 from chatbot.kakao import limits as L
 from chatbot.kakao.limits import KakaoLimitError
@@ -55,7 +55,7 @@ def button_layout(card: dict[str, Any]) -> str:
     return "vertical"
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 

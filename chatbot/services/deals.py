@@ -11,7 +11,10 @@ import redis
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from chatbot import metrics
+from chatbot.errors import Conflict
 from chatbot.models import Crawl, Deal
+from chatbot.services.paging import Page, get_or_404, keyset_page, lock_or_404
 from chatbot.timeutil import utcnow
 
 
@@ -199,7 +202,7 @@ def build_snapshot(session: Session) -> dict[str, Any]:
             .order_by(Deal.last_crawl_id, Deal.list_rank)
         )
         for deal in rows:
-            crawl = crawls[deal.last_crawl_id]
+            crawl = crawls[deal.last_crawl_id]  # type: ignore[index]  # in_(latest_ids): never NULL
             boards[crawl.source]["deals"].append(_deal_dict(deal, crawl.finished_at or crawl.started_at))
     generated_at = utcnow()
     return {
@@ -259,14 +262,81 @@ def current_snapshot(cache: redis.Redis, sessions: sessionmaker[Session], ttl: i
     if version is not None:
         parsed = _parsed
         if parsed is not None and parsed[0] == version:
+            metrics.observe_snapshot_read(hit=True)
             return parsed[1]
         raw = cache.get(SNAPSHOT_KEY)
         if raw:
             snapshot = json.loads(raw)
             _parsed = (snapshot["version"], snapshot)
+            metrics.observe_snapshot_read(hit=True)
             return snapshot
+    metrics.observe_snapshot_read(hit=False)
     with sessions() as session:
         return refresh_snapshot(session, cache, ttl)
+
+
+# --- staff (admin API) -------------------------------------------------------------------------
+
+CRAWL_REQUEST_KEY = "crawler:requested"
+CRAWL_REQUEST_TTL = 3600  # seconds a request waits for a crawler loop before it lapses
+DEAL_NOT_FOUND = "핫딜을 찾을 수 없어요."
+
+
+def staff_deals(
+    session: Session,
+    *,
+    source: str | None = None,
+    hidden: bool | None = None,
+    keyword: str | None = None,
+    before: int | None = None,
+    limit: int = 20,
+) -> Page[Deal]:
+    """Every deal in the DB, newest first, filtered by board `source`, `hidden`, and a `keyword`
+    found in the title."""
+    stmt = select(Deal)
+    if source:
+        stmt = stmt.where(Deal.source == source)
+    if hidden is not None:
+        stmt = stmt.where(Deal.hidden.is_(hidden))
+    if keyword:
+        stmt = stmt.where(Deal.title.icontains(keyword, autoescape=True))
+    return keyset_page(session, stmt, Deal.id, before, limit)
+
+
+def get_deal(session: Session, deal_id: int) -> Deal:
+    """The deal `deal_id`; raises `NotFound`."""
+    return get_or_404(session, Deal, deal_id, DEAL_NOT_FOUND)
+
+
+def set_hidden(session: Session, cache: redis.Redis, deal_id: int, hidden: bool, ttl: int) -> Deal:
+    """Hide a deal from the snapshot (or show it again), commit, and republish the snapshot at once
+    (`refresh_snapshot`, `ttl` seconds) so the `hotdeals` skill stops offering it.
+
+    Raises `NotFound`, or `Conflict` when the deal is already so.
+    """
+    deal = lock_or_404(session, Deal, deal_id, DEAL_NOT_FOUND)
+    if deal.hidden == hidden:
+        session.rollback()
+        raise Conflict("이미 숨긴 핫딜이에요." if hidden else "숨기지 않은 핫딜이에요.")
+    deal.hidden = hidden
+    session.commit()
+    refresh_snapshot(session, cache, ttl)
+    return deal
+
+
+def request_crawl(cache: redis.Redis) -> bool:
+    """Ask the crawler loop (`flask crawl --loop`) for a pass now rather than at its next turn.
+
+    True when this is a new request, False when one is already waiting. The loop takes it within
+    seconds (`take_crawl_request`); the fetcher's one-list-request-per-board-per-minute rule still
+    holds, so asking often cannot make us impolite to a board.
+    """
+    return bool(cache.set(CRAWL_REQUEST_KEY, utcnow().isoformat(), nx=True, ex=CRAWL_REQUEST_TTL))
+
+
+def take_crawl_request(cache: redis.Redis) -> bool:
+    """Consume a waiting crawl request; True if there was one (one loop acts on each request)."""
+    return cache.delete(CRAWL_REQUEST_KEY) > 0
 
 
 # --- reading -------------------------------------------------------------------------------------

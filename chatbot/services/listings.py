@@ -18,7 +18,6 @@ import logging
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,8 +29,9 @@ from sqlalchemy.orm import Session, selectinload
 from chatbot.errors import Forbidden, InvalidInput, InvalidTransition, NotFound
 from chatbot.models import Listing, ListingPhoto, Member
 from chatbot.services import search as search_service
+from chatbot.services.paging import Page, keyset_page
 from chatbot.services.photos import host_allowed
-from chatbot.services.validation import field_error, validate_fields
+from chatbot.services.validation import field_error, parse_id, validate_fields
 
 logger = logging.getLogger("junggyenara.listings")
 
@@ -313,12 +313,7 @@ def validate_listing_fields(raw: Mapping[str, Any]) -> tuple[dict[str, Any], dic
 
 def parse_listing_id(value: Any) -> int:
     """A listing id from clientExtra/params (int or digits, 1..2^31-1); `InvalidInput` otherwise."""
-    text = str(value if value is not None else "").strip().lstrip("#")
-    if not text.isdigit() or not 0 < int(text) < 2**31:
-        raise InvalidInput(
-            "어떤 판매글인지 알 수 없어요. 목록에서 다시 골라 주세요.", details={"listing_id": "invalid"}
-        )
-    return int(text)
+    return parse_id(value, "listing_id", "어떤 판매글인지 알 수 없어요. 목록에서 다시 골라 주세요.")
 
 
 # --- status --------------------------------------------------------------------------------------
@@ -413,38 +408,22 @@ def _with_details(stmt: Any) -> Any:
     return stmt.options(selectinload(Listing.seller), selectinload(Listing.photos))
 
 
-def get_listing(session: Session, listing_id: int, viewer: Member | None = None) -> Listing:
+def get_listing(
+    session: Session, listing_id: int, viewer: Member | None = None, *, staff: bool = False
+) -> Listing:
     """The listing `listing_id` with seller and photos. A deleted listing, or a hidden one seen by
-    anyone but its seller, raises `NotFound`."""
+    anyone but its seller or `staff` (the admin API), raises `NotFound`."""
     listing = session.scalar(_with_details(select(Listing).where(Listing.id == listing_id)))
     if listing is None or listing.status == "deleted":
         raise NotFound("판매글을 찾을 수 없어요. 삭제되었을 수 있어요.")
-    if listing.status == "hidden" and (viewer is None or viewer.id != listing.seller_id):
+    if listing.status == "hidden" and not staff and (viewer is None or viewer.id != listing.seller_id):
         raise NotFound("판매글을 찾을 수 없어요. 판매자가 숨겼을 수 있어요.")
     return listing
 
 
-@dataclass(frozen=True, slots=True)
-class Page:
-    """One page of listings, newest first; `next_before` is the cursor of the next page (the last
-    id shown) or None on the last page."""
-
-    items: list[Listing]
-    next_before: int | None
-
-
 def _page(session: Session, where: list[ColumnElement[bool]], before: int | None, limit: int) -> Page:
     """Keyset pagination on id (ids grow with time, so id desc = newest first): no OFFSET."""
-    if before is not None:
-        where = [*where, Listing.id < before]
-    rows = list(
-        session.scalars(
-            _with_details(select(Listing).where(*where)).order_by(Listing.id.desc()).limit(limit + 1)
-        )
-    )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(rows, rows[-1].id if more and rows else None)
+    return keyset_page(session, _with_details(select(Listing).where(*where)), Listing.id, before, limit)
 
 
 def browse(session: Session, category: str | None, *, before: int | None = None, limit: int = 10) -> Page:
@@ -466,25 +445,59 @@ def search(session: Session, query: str, *, before: int | None = None, limit: in
     return _page(session, [Listing.status.in_(PUBLIC_STATUSES), condition], before, limit)
 
 
+def staff_listings(
+    session: Session,
+    *,
+    status: str | None = None,
+    category: str | None = None,
+    seller_id: int | None = None,
+    keyword: str | None = None,
+    before: int | None = None,
+    limit: int = 20,
+) -> Page:
+    """Every listing for the admin API, newest first, filtered by `status` (any of `STATUS_LABELS`;
+    None = all but deleted), `category` code, `seller_id` and `keyword` (as `search`)."""
+    where: list[ColumnElement[bool]] = [Listing.status == status if status else Listing.status != "deleted"]
+    if category:
+        where.append(Listing.category == category)
+    if seller_id is not None:
+        where.append(Listing.seller_id == seller_id)
+    if keyword:
+        condition = search_service.keyword_condition(session, keyword)
+        if condition is None:
+            return Page([], None)
+        where.append(condition)
+    return _page(session, where, before, limit)
+
+
 def seller_listings(session: Session, seller: Member, *, before: int | None = None, limit: int = 10) -> Page:
     """`seller`'s own listings in every status but deleted, newest first."""
     where = [Listing.seller_id == seller.id, Listing.status != "deleted"]
     return _page(session, where, before, limit)
 
 
-def change_status(session: Session, listing_id: int, member: Member, target: str) -> Listing:
+def change_status(session: Session, listing_id: int, member: Member | None, target: str) -> Listing:
     """Owner-only status change (hide, relist, delete, …) through `transition`, committed.
+    `member` None is staff acting through the admin API: no owner check, the same transitions.
 
     Raises `NotFound` (no such listing or deleted), `Forbidden` (not the seller; nothing changes),
     `InvalidTransition` (illegal move). The row is locked (`FOR UPDATE`) while it is decided.
     """
-    listing = session.scalar(select(Listing).where(Listing.id == listing_id).with_for_update())
+    listing = session.scalar(
+        select(Listing)
+        .where(Listing.id == listing_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)  # fresh values even if the row was loaded before
+    )
     if listing is None or listing.status == "deleted":
         session.rollback()
         raise NotFound("판매글을 찾을 수 없어요. 삭제되었을 수 있어요.")
-    if listing.seller_id != member.id:
+    if member is not None and listing.seller_id != member.id:
         session.rollback()
         raise Forbidden("내가 올린 판매글만 바꿀 수 있어요.")
+    if listing.status == "reserved":  # held by an order: only the trade moves it (services.orders)
+        session.rollback()
+        raise InvalidTransition("거래 중인 판매글이에요. '내 거래'에서 거래를 먼저 취소해 주세요.")
     try:
         transition(listing, target)
     except InvalidTransition:

@@ -16,13 +16,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from chatbot.errors import Conflict, Forbidden, InvalidInput
-from chatbot.models import Member
+from chatbot.models import Listing, Member
+from chatbot.services.paging import Page, get_or_404, keyset_page, lock_or_404
 from chatbot.services.validation import field_error, validate_fields
 
 NICKNAME_MIN, NICKNAME_MAX = 2, 12
 # Complete Hangul syllables, ASCII letters and digits, "_": nothing that could be markup or SQL.
 _NICKNAME_RE = re.compile(r"^[가-힣A-Za-z0-9_]+$")
 # Names that would let someone pass for the operator (compared case-insensitively, as substrings).
+MEMBER_STATUSES = ("active", "suspended")
+SUSPENDED_MESSAGE = "이용이 정지된 계정이에요. 고객센터에 문의해 주세요."
+MEMBER_NOT_FOUND = "회원을 찾을 수 없어요."
 RESERVED_NICKNAMES = ("관리자", "운영자", "중계나라", "admin", "operator", "kakao", "카카오")
 _PHONE_NOISE = re.compile(r"[\s\-.()]")
 
@@ -88,7 +92,67 @@ def find_member(session: Session, bot_user_key: str) -> Member | None:
     """The member with this botUserKey, or None. Raises `Forbidden` for a suspended member."""
     member = session.scalar(select(Member).where(Member.bot_user_key == bot_user_key))
     if member is not None and member.status != "active":
-        raise Forbidden("이용이 정지된 계정이에요. 고객센터에 문의해 주세요.")
+        raise Forbidden(SUSPENDED_MESSAGE)
+    return member
+
+
+def ensure_not_suspended(session: Session, bot_user_key: str | None) -> None:
+    """Raise `Forbidden` (a Korean notice) when `bot_user_key` belongs to a suspended member; a
+    non-member or an active member passes. One indexed lookup of the status alone."""
+    if not bot_user_key:
+        return
+    status = session.scalar(select(Member.status).where(Member.bot_user_key == bot_user_key))
+    if status is not None and status != "active":
+        raise Forbidden(SUSPENDED_MESSAGE)
+
+
+# --- staff (admin API) ---------------------------------------------------------------------------
+
+
+def staff_members(
+    session: Session,
+    *,
+    status: str | None = None,
+    keyword: str | None = None,
+    before: int | None = None,
+    limit: int = 20,
+) -> Page[Member]:
+    """Members newest first, filtered by `status` and a `keyword` found in the nickname."""
+    stmt = select(Member)
+    if status:
+        stmt = stmt.where(Member.status == status)
+    if keyword:
+        stmt = stmt.where(Member.nickname.icontains(keyword, autoescape=True))
+    return keyset_page(session, stmt, Member.id, before, limit)
+
+
+def get_member(session: Session, member_id: int) -> Member:
+    """The member `member_id`; raises `NotFound`."""
+    return get_or_404(session, Member, member_id, MEMBER_NOT_FOUND)
+
+
+def listing_counts(session: Session, member: Member) -> dict[str, int]:
+    """How many listings `member` has in each status (statuses with none are left out)."""
+    rows = session.execute(
+        select(Listing.status, func.count()).where(Listing.seller_id == member.id).group_by(Listing.status)
+    )
+    return {status: count for status, count in rows}
+
+
+def set_status(session: Session, member_id: int, status: str) -> Member:
+    """Suspend (`suspended`) or reinstate (`active`) member `member_id` and commit; returns it.
+
+    A suspended member's every skill answers `SUSPENDED_MESSAGE` (`ensure_not_suspended`). Raises
+    `InvalidInput` for another status, `NotFound`, and `Conflict` when the member already has it.
+    """
+    if status not in MEMBER_STATUSES:
+        raise invalid("status", "active 또는 suspended 중 하나여야 해요.")
+    member = lock_or_404(session, Member, member_id, MEMBER_NOT_FOUND)
+    if member.status == status:
+        session.rollback()
+        raise Conflict("이미 정지된 회원이에요." if status == "suspended" else "이미 활동 중인 회원이에요.")
+    member.status = status
+    session.commit()
     return member
 
 

@@ -82,7 +82,7 @@ def keyword_condition(session: Session, query: str) -> ColumnElement[bool] | Non
     fulltext = session.get_bind().dialect.name in ("mysql", "mariadb")
     expression = boolean_query(" ".join(w for w in found if len(w) >= 2)) if fulltext else ""
     if expression:
-        conditions.append(match(Listing.search_text, against=expression).in_boolean_mode())
+        conditions.append(match(Listing.__table__.c.search_text, against=expression).in_boolean_mode())
     for word in found:
         if expression and len(word) >= 2:
             continue

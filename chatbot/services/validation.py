@@ -41,3 +41,14 @@ def validate_fields(
         elif field in required:
             errors[field] = "입력해 주세요."
     return accepted, errors
+
+
+def parse_id(value: Any, field: str, message: str) -> int:
+    """A row id from clientExtra/params (int or digits, "#" allowed in front, 1..2^31-1).
+
+    Raises `InvalidInput(message, details={field: "invalid"})` otherwise.
+    """
+    text = str(value if value is not None else "").strip().lstrip("#")
+    if not text.isdigit() or not 0 < int(text) < 2**31:
+        raise InvalidInput(message, details={field: "invalid"})
+    return int(text)

@@ -398,7 +398,8 @@ def parse_posted_at(text: str | None, now: datetime | None = None) -> datetime |
             return now_kst(stamp)
         match = _FULL_DATE.search(value)
         if match:
-            return _at(*map(int, match.groups()[:3]), *match.groups()[3:])
+            year, month, day, hh, mm, ss = match.groups()
+            return _at(int(year), int(month), int(day), hh, mm, ss)
         match = _SHORT_YEAR.search(value)
         if match:
             yy, mo, dd = map(int, match.groups()[:3])
@@ -490,6 +491,20 @@ def strip_tracking(url: str, keep: Iterable[str] | None = None) -> str:
                 first[k] = v
         kept = [(k, first[k]) for k in keep if k in first]
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path, urlencode(kept), ""))
+
+
+def attr(node: Tag | None, name: str) -> str | None:
+    """`node`'s attribute `name` as text, or None when there is no node or no such attribute.
+
+    A multi-valued attribute (`class`, `rel`) comes back joined by spaces; to test one class, use
+    `has_class` or `node.get_attribute_list("class")`.
+    """
+    if node is None:
+        return None
+    value = node.get(name)
+    if value is None or isinstance(value, str):
+        return value
+    return " ".join(value)
 
 
 def absolute_url(href: str | None, base: str) -> str | None:

@@ -15,6 +15,7 @@ from bs4 import Tag
 from chatbot.services.deals import ScrapedDeal
 from crawler.sources._common import (
     absolute_url,
+    attr,
     collect,
     has_class,
     make_deal,
@@ -65,7 +66,7 @@ def _row(row: Tag, base: str, channel: str, now: datetime) -> ScrapedDeal | None
     if has_class(row, "notice") or has_class(row, "head"):
         return None
     anchor = row.select_one("a.hybrid-title") or row.select_one("a.title")
-    url = absolute_url(anchor.get("href") if anchor else None, base)
+    url = absolute_url(attr(anchor, "href"), base)
     if url is None:
         return None
     url = canonical_url(url)
@@ -73,7 +74,7 @@ def _row(row: Tag, base: str, channel: str, now: datetime) -> ScrapedDeal | None
     if not match or match.group(1) != channel:
         return None
     stamp = row.select_one(".col-time time[datetime]")
-    posted = parse_posted_at(stamp.get("datetime"), now) if stamp else None
+    posted = parse_posted_at(attr(stamp, "datetime"), now)
     price = row.select_one(".deal-price")
     return make_deal(
         NAME,

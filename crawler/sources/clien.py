@@ -16,6 +16,7 @@ from bs4 import Tag
 from chatbot.services.deals import ScrapedDeal
 from crawler.sources._common import (
     absolute_url,
+    attr,
     collect,
     has_class,
     last_number_in_path,
@@ -67,7 +68,7 @@ def _row(row: Tag, base: str, now: datetime) -> ScrapedDeal | None:
     if any(has_class(row, name) for name in _SKIP):
         return None
     anchor = row.select_one("a[data-role=list-title-text]") or row.select_one(".list_subject a")
-    url = absolute_url(anchor.get("href") if anchor else None, base)
+    url = absolute_url(attr(anchor, "href"), base)
     if url is None:
         return None
     url = canonical_url(url)
@@ -77,12 +78,12 @@ def _row(row: Tag, base: str, now: datetime) -> ScrapedDeal | None:
     labels = {node_text(label) for label in row.select(".icon_info")}
     return make_deal(
         NAME,
-        row.get("data-board-sn") or last_number_in_path(url),
-        (subject.get("title") if subject else None) or node_text(anchor),
+        attr(row, "data-board-sn") or last_number_in_path(url),
+        (attr(subject, "title")) or node_text(anchor),
         url,
         category=node_text(row.select_one("a.icon_keyword")),
         posted_at=parse_posted_at(stamp or own_text(row.select_one(".list_time .time")), now),
-        comments=parse_count(row.get("data-comment-count") or node_text(reply)),
+        comments=parse_count(attr(row, "data-comment-count") or node_text(reply)),
         votes=parse_count(node_text(row.select_one(".list_votes"))),
         views=parse_count(node_text(row.select_one(".list_hit .hit"))),
         ended=has_class(row, "sold_out") or bool(labels & {"품절", "종료"}),

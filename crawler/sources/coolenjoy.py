@@ -15,6 +15,7 @@ from bs4 import Tag
 from chatbot.services.deals import ScrapedDeal
 from crawler.sources._common import (
     absolute_url,
+    attr,
     clean_text,
     collect,
     make_deal,
@@ -79,7 +80,7 @@ def _columns(row: Tag) -> dict[str, str]:
 
 def _row(row: Tag, base: str, now: datetime) -> ScrapedDeal | None:
     anchor = row.select_one("a.na-subject")
-    url = absolute_url(anchor.get("href") if anchor else None, base)
+    url = absolute_url(attr(anchor, "href"), base)
     if url is None:
         return None
     url = canonical_url(url)

@@ -14,6 +14,7 @@ from bs4 import Tag
 from chatbot.services.deals import ScrapedDeal
 from crawler.sources._common import (
     absolute_url,
+    attr,
     collect,
     has_class,
     make_deal,
@@ -61,8 +62,8 @@ def _row(row: Tag, base: str, board: str, now: datetime) -> ScrapedDeal | None:
     if has_class(row, "bo_notice"):
         return None
     anchor = row.select_one("td.td_subject a[href]")
-    url = absolute_url(anchor.get("href") if anchor else None, base)
-    if url is None or query_param(url, "bo_table") != board:
+    url = absolute_url(attr(anchor, "href"), base)
+    if anchor is None or url is None or query_param(url, "bo_table") != board:
         return None
     numbers = row.select("td.td_num")
     vote = row.select_one("td.td_num_g span")

@@ -15,6 +15,7 @@ from bs4 import Tag
 from chatbot.services.deals import ScrapedDeal
 from crawler.sources._common import (
     absolute_url,
+    attr,
     clean_text,
     collect,
     last_number_in_path,
@@ -66,8 +67,8 @@ def parse(
 
 def _row(row: Tag, base: str, now: datetime) -> ScrapedDeal | None:
     anchor = row.select_one("h3.title a")
-    url = absolute_url(anchor.get("href") if anchor else None, base)
-    if url is None:
+    url = absolute_url(attr(anchor, "href"), base)
+    if anchor is None or url is None:
         return None
     url = canonical_url(url)
     info: dict[str, str] = {}
@@ -90,5 +91,5 @@ def _row(row: Tag, base: str, now: datetime) -> ScrapedDeal | None:
         posted_at=parse_posted_at(node_text(row.select_one("span.regdate")), now),
         comments=parse_count(node_text(row.select_one("span.comment_count"))),
         votes=parse_count(node_text(row.select_one("a.pc_voted_count span.count"))),
-        ended=any(_ENDED_CLASS.match(c) for c in anchor.get("class") or []),
+        ended=any(_ENDED_CLASS.match(c) for c in anchor.get_attribute_list("class")),
     )

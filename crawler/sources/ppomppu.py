@@ -13,6 +13,7 @@ from bs4 import Tag
 from chatbot.services.deals import ScrapedDeal
 from crawler.sources._common import (
     absolute_url,
+    attr,
     collect,
     digits_only,
     has_class,
@@ -62,12 +63,12 @@ def _row(row: Tag, base: str, board: str, now: datetime) -> ScrapedDeal | None:
     anchor = row.select_one("a.baseList-title")
     if number is None or anchor is None:
         return None
-    url = absolute_url(anchor.get("href"), base)
+    url = absolute_url(attr(anchor, "href"), base)
     if url is None or query_param(url, "id") != board:
         return None
     time_cell = row.select_one("time.baseList-time")
     stamp_cell = time_cell.find_parent("td") if time_cell else None
-    stamp = (stamp_cell.get("title") if stamp_cell else None) or node_text(time_cell)
+    stamp = (attr(stamp_cell, "title")) or node_text(time_cell)
     shop = node_text(row.select_one("em.baseList-head")).strip("[] ")
     return make_deal(
         NAME,

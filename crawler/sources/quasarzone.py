@@ -16,6 +16,7 @@ from bs4 import Tag
 from chatbot.services.deals import ScrapedDeal
 from crawler.sources._common import (
     absolute_url,
+    attr,
     collect,
     has_class,
     last_number_in_path,
@@ -70,7 +71,7 @@ def parse(
 def _link(row: Tag, base: str, board: str) -> tuple[str, str] | None:
     """The row's canonical post URL and id, or None when it links elsewhere (partner board, ads)."""
     anchor = row.select_one("a.subject-link")
-    url = absolute_url(anchor.get("href") if anchor else None, base)
+    url = absolute_url(attr(anchor, "href"), base)
     if url is None:
         return None
     url = canonical_url(url)
@@ -101,12 +102,12 @@ def _v2_row(row: Tag, base: str, board: str, now: datetime) -> ScrapedDeal | Non
     price = row.select_one("span.v2-list-row__price")
     return make_deal(
         NAME,
-        row.get("data-qc-id") or post_id,
+        attr(row, "data-qc-id") or post_id,
         _title(row),
         url,
         price_text=node_text(price) if price else None,
         shipping=shipping,
-        shop=shop_logo.get("alt") if shop_logo else None,
+        shop=attr(shop_logo, "alt"),
         category=node_text(row.select_one(".v2-list-row__line1 .v2-badge")),
         posted_at=parse_posted_at(node_text(row.select_one(".v2-list-row__time")), now),
         comments=parse_count(node_text(row.select_one(".ctn-count"))),

@@ -15,6 +15,7 @@ from bs4 import Tag
 from chatbot.services.deals import ScrapedDeal
 from crawler.sources._common import (
     absolute_url,
+    attr,
     collect,
     has_class,
     last_number_in_path,
@@ -67,13 +68,13 @@ def _row(row: Tag, base: str, now: datetime) -> ScrapedDeal | None:
     if has_class(row, "notice") or has_class(row, "best"):
         return None
     anchor = row.select_one("a.subject_link")
-    url = absolute_url(anchor.get("href") if anchor else None, base)
-    if url is None:
+    url = absolute_url(attr(anchor, "href"), base)
+    if anchor is None or url is None:
         return None
     article = row.select_one("input.info_article_id")
     post_id = (
         node_text(row.select_one("td.id"))
-        or (article.get("value") if article else None)
+        or (attr(article, "value"))
         or last_number_in_path(canonical_url(url))
     )
     wrapper = anchor.find_parent(class_="title_wrapper") or anchor.find_parent("td") or row

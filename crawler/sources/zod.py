@@ -15,6 +15,7 @@ from bs4 import Tag
 from chatbot.services.deals import ScrapedDeal
 from crawler.sources._common import (
     absolute_url,
+    attr,
     clean_text,
     collect,
     has_class,
@@ -78,15 +79,17 @@ def _row(row: Tag, base: str, now: datetime) -> ScrapedDeal | None:
     if has_class(row, "notice") or row.select_one(".zod-widgets--deal_partner, .xe-widget-wrapper"):
         return None
     for anchor in row.select("a[href]"):
-        url = absolute_url(anchor.get("href"), base)
+        url = absolute_url(attr(anchor, "href"), base)
         match = _POST.match(urlsplit(url).path) if url else None
         if match:
             break
     else:
         return None
+    if url is None:  # a match implies a URL; this tells the type checker
+        return None
     meta = _pairs(row)
     stamp = meta.get("등록일자")
-    posted = parse_posted_at(stamp.get("title"), now) if stamp is not None else None
+    posted = parse_posted_at(attr(stamp, "title"), now)
     price = _strong(meta.get("가격"))
     return make_deal(
         NAME,
