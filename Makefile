@@ -21,10 +21,12 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 ## run: serve on 127.0.0.1:$(PORT) with embedded defaults (SQLite, in-process cache) + the crawler loop
 run: $(VENV)/.synced
 	$(VENV)/bin/flask db upgrade
+	$(VENV)/bin/flask seed-demo
 	@echo "중계나라: http://127.0.0.1:$(PORT)  (skills at /skills/<name>; Ctrl-C stops)"
 	@trap 'kill 0' EXIT INT TERM; \
 	  $(VENV)/bin/flask crawl --loop & \
-	  PORT=$(PORT) GUNICORN_WORKERS=$${GUNICORN_WORKERS:-2} $(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
+	  PORT=$(PORT) PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)} GUNICORN_WORKERS=$${GUNICORN_WORKERS:-2} \
+	  $(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
 
 ## serve: the server alone (no crawler)
 serve: $(VENV)/.synced

@@ -38,6 +38,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -61,6 +62,8 @@ class _Store:
 
     def _conn(self) -> sqlite3.Connection:
         if self._db is None:
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)  # instance/ on a fresh clone
             self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=15, isolation_level=None)
             self._db.execute("CREATE TABLE IF NOT EXISTS payments (tid TEXT PRIMARY KEY, data TEXT NOT NULL)")
         return self._db

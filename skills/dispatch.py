@@ -123,7 +123,7 @@ def _call(app: Flask, handler: Any, ctx: SkillContext) -> tuple[dict[str, Any], 
     worker); a DomainError becomes its Korean message, anything else an apology."""
     try:
         with app.app_context():
-            member_service.ensure_not_suspended(ctx.db, ctx.payload.user_key)  # a notice, not the skill
+            member_service.ensure_not_suspended(ctx.redis, ctx.sessions, ctx.payload.user_key)
             return handler(ctx), "ok"
     except DomainError as exc:
         return error_response(exc.user_message), exc.code

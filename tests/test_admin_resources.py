@@ -153,6 +153,9 @@ def test_suspended_member_gets_a_korean_notice_from_every_skill(client, rt, kaka
         answer = kakao.call(skill, user_key="suspended-key")
         assert "이용이 정지된 계정" in texts_of(answer), skill
     assert "이용이 정지된" not in texts_of(kakao.call("welcome", user_key="someone-else"))
+    # The suspended set lives in Redis; if Redis loses it, it is reloaded from the DB.
+    rt.redis.flushdb()
+    assert "이용이 정지된 계정" in texts_of(kakao.call("welcome", user_key="suspended-key"))
 
     assert client.post(f"{API}/members/{member.id}/unsuspend", headers=op).get_json()["status"] == "active"
     assert "이용이 정지된" not in texts_of(kakao.call("welcome", user_key="suspended-key"))

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
+
 from admin_api import blueprint
 from admin_api.auth import db
 from admin_api.routes import watch
 from admin_api.schemas import MemberDetail, MemberOut, MemberQuery, Page
 from admin_api.spec import endpoint
+from chatbot import runtime
 from chatbot.models import Member
 from chatbot.services import members as member_service
 
@@ -22,7 +25,8 @@ def _snapshot(member: Member) -> dict[str, Any]:
 def _set_status(member_id: int, status: str, action: str) -> MemberOut:
     session = db()
     watch(session, member_service.get_member(session, member_id), f"member.{action}", "member", _snapshot)
-    return MemberOut.of(member_service.set_status(session, member_id, status))
+    cache = runtime(current_app).redis
+    return MemberOut.of(member_service.set_status(session, cache, member_id, status))
 
 
 @blueprint.get("/members")

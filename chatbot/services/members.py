@@ -11,9 +11,10 @@ import re
 import unicodedata
 from typing import Any
 
+import redis
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from chatbot.errors import Conflict, Forbidden, InvalidInput
 from chatbot.models import Listing, Member
@@ -96,14 +97,43 @@ def find_member(session: Session, bot_user_key: str) -> Member | None:
     return member
 
 
-def ensure_not_suspended(session: Session, bot_user_key: str | None) -> None:
+# Suspended botUserKeys, kept in Redis so the check on every skill call is one round trip, not a
+# DB query; rebuilt from the DB when the marker is gone (Redis flushed, or hourly to bound drift).
+SUSPENDED_KEY = "members:suspended"
+SUSPENDED_LOADED_KEY = "members:suspended:loaded"
+SUSPENDED_RELOAD_SECONDS = 3600
+
+
+def ensure_not_suspended(
+    cache: redis.Redis, sessions: sessionmaker[Session], bot_user_key: str | None
+) -> None:
     """Raise `Forbidden` (a Korean notice) when `bot_user_key` belongs to a suspended member; a
-    non-member or an active member passes. One indexed lookup of the status alone."""
+    non-member or an active member passes. One Redis round trip; the set of suspended keys is
+    reloaded from the DB (a session from `sessions`) when Redis does not hold it."""
     if not bot_user_key:
         return
-    status = session.scalar(select(Member.status).where(Member.bot_user_key == bot_user_key))
-    if status is not None and status != "active":
+    with cache.pipeline(transaction=False) as pipe:
+        pipe.exists(SUSPENDED_LOADED_KEY)
+        pipe.sismember(SUSPENDED_KEY, bot_user_key)
+        loaded, suspended = pipe.execute()
+    if not loaded:
+        with sessions() as session:
+            load_suspended(session, cache)
+        suspended = cache.sismember(SUSPENDED_KEY, bot_user_key)
+    if suspended:
         raise Forbidden(SUSPENDED_MESSAGE)
+
+
+def load_suspended(session: Session, cache: redis.Redis) -> int:
+    """Copy every suspended member's botUserKey from the DB into Redis; gives how many there are."""
+    keys = session.scalars(select(Member.bot_user_key).where(Member.status != "active")).all()
+    with cache.pipeline(transaction=True) as pipe:
+        pipe.delete(SUSPENDED_KEY)
+        if keys:
+            pipe.sadd(SUSPENDED_KEY, *keys)
+        pipe.set(SUSPENDED_LOADED_KEY, "1", ex=SUSPENDED_RELOAD_SECONDS)
+        pipe.execute()
+    return len(keys)
 
 
 # --- staff (admin API) ---------------------------------------------------------------------------
@@ -139,8 +169,9 @@ def listing_counts(session: Session, member: Member) -> dict[str, int]:
     return {status: count for status, count in rows}
 
 
-def set_status(session: Session, member_id: int, status: str) -> Member:
-    """Suspend (`suspended`) or reinstate (`active`) member `member_id` and commit; returns it.
+def set_status(session: Session, cache: redis.Redis, member_id: int, status: str) -> Member:
+    """Suspend (`suspended`) or reinstate (`active`) member `member_id`, commit, and update the
+    suspended set in `cache` that `ensure_not_suspended` reads; returns the member.
 
     A suspended member's every skill answers `SUSPENDED_MESSAGE` (`ensure_not_suspended`). Raises
     `InvalidInput` for another status, `NotFound`, and `Conflict` when the member already has it.
@@ -153,6 +184,10 @@ def set_status(session: Session, member_id: int, status: str) -> Member:
         raise Conflict("이미 정지된 회원이에요." if status == "suspended" else "이미 활동 중인 회원이에요.")
     member.status = status
     session.commit()
+    if status == "active":
+        cache.srem(SUSPENDED_KEY, member.bot_user_key)
+    else:
+        cache.sadd(SUSPENDED_KEY, member.bot_user_key)
     return member
 
 
