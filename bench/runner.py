@@ -37,6 +37,8 @@ BENCH = ROOT / "bench"
 WORK = BENCH / ".work"  # payloads, wrk output, gunicorn logs (git-ignored)
 VENV_BIN = ROOT / ".venv" / "bin"
 LUA_SCRIPT = BENCH / "skill.lua"
+# For scenarios whose body changes per request (SetupContext.cycle).
+CYCLE_LUA_SCRIPT = BENCH / "skill_cycle.lua"
 HOST = "127.0.0.1"  # load only ever goes here
 
 FIXTURE_BOARDS = {  # saved list page -> board (`flask crawl --source BOARD --file PAGE`)
@@ -52,6 +54,7 @@ FIXTURE_BOARDS = {  # saved list page -> board (`flask crawl --source BOARD --fi
 }
 PAYLOAD_TEMPLATE = "kakao/requests/req_real_plain_utterance_test_block.json"
 BENCH_USER_KEY = "bench" + "0" * 59  # a botUserKey-shaped id (64 chars) of a member only the bench uses
+CYCLE = "__BENCH_CYCLE__"  # a payload value the wrk script replaces per request (SetupContext.cycle)
 
 
 # --- settings ------------------------------------------------------------------------------------
@@ -70,6 +73,17 @@ def _env_num(name: str, default: float, kind: type = float) -> Any:
     return value
 
 
+BUY_RPS_CEILING = 1000  # more reservations per second than this box can make: sizes the buy pool
+
+
+def _buy_pool_size() -> int:
+    """BENCH_BUY_POOL, else enough listings for every `buy` request at BUY_RPS_CEILING (≥ 20,000)."""
+    seconds = (_env_num("BENCH_WARMUP", 3, int) + _env_num("BENCH_DURATION", 15, int)) * _env_num(
+        "BENCH_REPEAT", 1, int
+    )
+    return _env_num("BENCH_BUY_POOL", max(20_000, BUY_RPS_CEILING * seconds), int)
+
+
 @dataclass(frozen=True)
 class Config:
     duration: int  # measured seconds per scenario
@@ -86,6 +100,7 @@ class Config:
     repeat: int  # measured runs per scenario; the median-rps run is kept
     baseline_runs: int  # 2: baseline measured first and last (the mean is the reference)
     only: tuple[str, ...]  # scenario names to run (baseline always runs); empty = all
+    buy_pool: int  # on-sale listings seeded for `buy` (one is reserved per request)
 
     @classmethod
     def from_env(cls, argv: list[str]) -> Config:
@@ -110,6 +125,7 @@ class Config:
             repeat=_env_num("BENCH_REPEAT", 1, int),
             baseline_runs=min(_env_num("BENCH_BASELINE_RUNS", 2, int), 2),
             only=only,
+            buy_pool=_buy_pool_size(),
         )
 
     def app_env(self, port: int) -> dict[str, str]:
@@ -141,6 +157,12 @@ class SetupContext:
     env: dict[str, str]
     template: dict[str, Any]
     scenario: Scenario
+    # Set by a setup hook whose payload holds CYCLE somewhere (in the overrides it returns): the
+    # JSON values put in its place, one per request and never twice in a run (bench/skill_cycle.lua);
+    # the first one goes into the verified answer, the load starts at the second.
+    cycle: list[Any] | None = None
+    # False when a value works once only (a listing can be bought once): using them all up warns.
+    cycle_reusable: bool = True
 
     def payload(self, overrides: dict[str, Any] | None = None, **changes: Any) -> dict[str, Any]:
         """A SkillPayload like the scenario's; `changes` replace Scenario fields (e.g. utterance=...),
@@ -154,6 +176,11 @@ class SetupContext:
     def flask(self, *args: str) -> str:
         """Run `flask ARGS...` against the bench DB/Redis; returns stdout, raises on failure."""
         return run_checked([str(VENV_BIN / "flask"), *args], env=self.env).stdout
+
+    def seed(self, *args: str) -> dict[str, Any]:
+        """Run `python -m bench.seed ARGS...` (the market seeder) on the bench DB; returns its JSON."""
+        out = run_checked([str(VENV_BIN / "python"), "-m", "bench.seed", *args], env=self.env).stdout
+        return json.loads(out.strip().splitlines()[-1])
 
 
 Expect = Callable[[dict[str, Any]], str | None]  # answer body -> problem, or None when it is fine
@@ -180,6 +207,9 @@ class Scenario:
     expect: Expect | None = None
     setup: Setup | None = None
     target: str = "app"
+    # Skill outcomes besides "ok" that are honest answers here (`buy`: "conflict" = 이미 예약된
+    # 상품입니다): tallied and shown with their share, not flagged. The verified answer must be "ok".
+    accepted_outcomes: tuple[str, ...] = ()
 
 
 def has_output(kind: str) -> Expect:
@@ -195,7 +225,156 @@ def has_output(kind: str) -> Expect:
 
 
 def has_quick_replies(body: dict[str, Any]) -> str | None:
+    """Expect quickReplies in the answer."""
     return None if body.get("template", {}).get("quickReplies") else "no quickReplies in the answer"
+
+
+def has_carousel(card: str, at_least: int = 1) -> Expect:
+    """Expect a carousel of `card`s (e.g. "commerceCard") holding at least `at_least` of them."""
+
+    def check(body: dict[str, Any]) -> str | None:
+        for output in body.get("template", {}).get("outputs", []):
+            found = output.get("carousel", {})
+            if found.get("type") == card and len(found.get("items", [])) >= at_least:
+                return None
+        return (
+            f"no carousel of ≥ {at_least} {card} in the answer: {json.dumps(body, ensure_ascii=False)[:300]}"
+        )
+
+    return check
+
+
+def says(*words: str) -> Expect:
+    """Expect every one of `words` somewhere in the answer's text."""
+
+    def check(body: dict[str, Any]) -> str | None:
+        text = json.dumps(body.get("template", {}), ensure_ascii=False)
+        missing = [w for w in words if w not in text]
+        return f"the answer does not say {missing}: {text[:300]}" if missing else None
+
+    return check
+
+
+def all_of(*checks: Expect) -> Expect:
+    """Expect every one of `checks` to pass (the first problem is reported)."""
+
+    def check(body: dict[str, Any]) -> str | None:
+        return next((p for p in (c(body) for c in checks) if p), None)
+
+    return check
+
+
+# --- market data (issues 4 and 5) ---------------------------------------------------------------
+
+MARKET_LISTINGS = 10_000  # listings in MariaDB for listings / listing / search (issue 4)
+MARKET_SELLERS = 200
+SEARCH_QUERY = "원목 책상"  # two words; matches ~1 % of the market (the seeder reports how many)
+SELL_SELLERS = 8  # distinct members the `sell` requests take turns posting as
+SEEDED: dict[str, Any] = {}  # what the setup hooks seeded (ids left out); into _meta.seeded
+
+
+def bench_key(tag: str) -> str:
+    """A botUserKey-shaped id (64 chars) for a bench member: "bench" + tag, padded with zeros."""
+    return ("bench" + tag).ljust(64, "0")
+
+
+def as_user(key: str) -> dict[str, Any]:
+    """Payload overrides making `key` the requesting user (the three places a payload names it)."""
+    return {
+        "userRequest.user.id": key,
+        "userRequest.user.properties.botUserKey": key,
+        "userRequest.user.properties.bot_user_key": key,
+    }
+
+
+def register_member(ctx: SetupContext, key: str, nickname: str, phone: str) -> None:
+    """Sign `key` up through `POST /skills/register` (as a user would); fails the run otherwise."""
+    status, body = ctx.post(
+        "/skills/register",
+        ctx.payload(as_user(key), utterance="회원가입", params={"nickname": nickname, "phone": phone}),
+    )
+    problem = says("환영")(body)
+    if status != 200 or problem:
+        raise BenchError(
+            f"could not register {nickname}: HTTP {status} {json.dumps(body, ensure_ascii=False)[:300]}"
+        )
+
+
+def market(ctx: SetupContext) -> dict[str, Any]:
+    """Seed the market once per run (MARKET_SELLERS members, MARKET_LISTINGS listings): bench/seed.py.
+
+    When `buy` runs, its pool is seeded first: older ids, so the market's listings are the newest
+    rows, as in a live market, and a category page never scans past pool rows (MariaDB reads
+    `status IN (…) ORDER BY id DESC LIMIT 11` backwards along the primary key)."""
+    if "market" not in SEEDED:
+        if not ctx.config.only or "buy" in ctx.config.only:
+            buy_pool(ctx)
+        print(
+            f"bench: seeding {MARKET_LISTINGS:,} listings by {MARKET_SELLERS} sellers …", end=" ", flush=True
+        )
+        SEEDED["market"] = ctx.seed("market", str(MARKET_LISTINGS), str(MARKET_SELLERS), SEARCH_QUERY)
+        m = SEEDED["market"]
+        print(f"{m['seconds']} s; '{SEARCH_QUERY}' matches {m['search_matches']} listings")
+    return SEEDED["market"]
+
+
+def setup_market(ctx: SetupContext) -> None:
+    """`listings`, `search`: the seeded market is all they need."""
+    market(ctx)
+
+
+def setup_listing(ctx: SetupContext) -> dict[str, Any]:
+    """`listing`: a digital listing on sale a few pages down, as its "자세히 보기" button asks for it."""
+    return {"action.clientExtra": {"listing_id": market(ctx)["detail_listing"]["id"]}}
+
+
+def shows_detail_title(body: dict[str, Any]) -> str | None:
+    """The `listing` answer is the detail card of the seeded listing (its title on a basicCard)."""
+    title = SEEDED.get("market", {}).get("detail_listing", {}).get("title")
+    cards = [o["basicCard"] for o in body.get("template", {}).get("outputs", []) if "basicCard" in o]
+    if title and cards and cards[0].get("title") == title:
+        return None
+    return f"no basicCard titled {title!r}: {json.dumps(body, ensure_ascii=False)[:300]}"
+
+
+def setup_sell(ctx: SetupContext) -> dict[str, Any]:
+    """`sell`: SELL_SELLERS members registered through /skills/register; requests take turns."""
+    keys = [bench_key(f"seller{i:02d}") for i in range(SELL_SELLERS)]
+    for i, key in enumerate(keys):
+        register_member(ctx, key, f"벤치판매자{i}", f"0105555{i:04d}")
+    ctx.cycle = keys
+    return as_user(CYCLE)
+
+
+_BUY_POOL_IDS: list[int] = []
+
+
+def buy_pool(ctx: SetupContext) -> list[int]:
+    """Seed `BENCH_BUY_POOL` on-sale listings (category 기타, 직거래 offered) once; their ids."""
+    if "buy_pool" not in SEEDED:
+        print(f"bench: seeding {ctx.config.buy_pool:,} listings for buy …", end=" ", flush=True)
+        pool = ctx.seed("buy-pool", str(ctx.config.buy_pool), str(MARKET_SELLERS))
+        print(f"{pool['seconds']} s")
+        SEEDED["buy_pool"] = {k: v for k, v in pool.items() if k != "ids"}
+        _BUY_POOL_IDS[:] = pool["ids"]
+    return _BUY_POOL_IDS
+
+
+def setup_buy(ctx: SetupContext) -> dict[str, Any]:
+    """`buy`: a registered buyer reserving (직거래) a fresh pool listing with every request."""
+    key = bench_key("buyer")
+    register_member(ctx, key, "벤치구매자", "010-5555-9999")
+    ctx.cycle, ctx.cycle_reusable = buy_pool(ctx), False
+    return {**as_user(key), "action.clientExtra.listing_id": CYCLE}
+
+
+def setup_my_orders(ctx: SetupContext) -> dict[str, Any]:
+    """`my-orders`: a member with 20 orders (10 bought, 10 sold) in every state, on the market."""
+    market(ctx)
+    key = bench_key("regular")
+    register_member(ctx, key, "벤치단골", "010-5555-8888")
+    SEEDED["history"] = ctx.seed("history", key)
+    return as_user(key)
 
 
 SCENARIOS: list[Scenario] = [
@@ -209,8 +388,59 @@ SCENARIOS: list[Scenario] = [
         client_extra={"board": "ppomppu", "page": 2},
         expect=has_output("carousel"),
     ),
-    # Later skills: add rows here, e.g.
-    # Scenario("listings", "/skills/listings", utterance="중고거래", setup=seed_listings),
+    # Issue 4: the market, 10,000 listings (setup_market seeds them once for all four).
+    Scenario(
+        "listings",
+        "/skills/listings",
+        utterance="디지털기기",
+        client_extra={"category": "digital"},  # as the category quickReply sends it
+        setup=setup_market,
+        expect=has_carousel("commerceCard", 10),
+    ),
+    Scenario(
+        "listing", "/skills/listing", utterance="자세히 보기", setup=setup_listing, expect=shows_detail_title
+    ),
+    Scenario(
+        "search",
+        "/skills/search",
+        utterance=f"검색 {SEARCH_QUERY}",
+        setup=setup_market,
+        expect=has_carousel("commerceCard", 1),
+    ),
+    Scenario(
+        "sell",
+        "/skills/sell",
+        utterance="판매하기",
+        params={
+            "title": "아이패드 에어 5세대 64GB 팝니다",
+            "price": "55만원",
+            "category": "디지털기기",
+            "description": "작년 봄에 샀어요. 액정 보호필름 붙여서 썼고 흠집 없어요.\n"
+            "펜슬은 없고 충전기랑 박스 같이 드려요. 부천역 근처 직거래 선호해요.",
+            "trade_method": "둘 다",
+            "place": "부천역",
+            "open_chat_url": "https://open.kakao.com/o/sBenchSel",
+        },
+        setup=setup_sell,
+        expect=all_of(says("올렸어요"), has_output("commerceCard")),
+    ),
+    # Issue 5: trades.
+    Scenario(
+        "buy",
+        "/skills/buy",
+        utterance="직거래 예약",
+        client_extra={"method": "직거래"},  # listing_id: a fresh one per request (setup_buy)
+        setup=setup_buy,
+        expect=says("예약했어요"),
+        accepted_outcomes=("conflict",),
+    ),
+    Scenario(
+        "my-orders",
+        "/skills/my-orders",
+        utterance="내 거래",
+        setup=setup_my_orders,
+        expect=has_carousel("textCard", 10),
+    ),
 ]
 
 
@@ -498,9 +728,38 @@ def http_post_json(url: str, payload: dict[str, Any]) -> tuple[int, dict[str, An
         return status, {"_not_json": raw[:500].decode("utf-8", "replace")}
 
 
+@dataclass
+class CyclePool:
+    """The per-request values of a cycling scenario (SetupContext.cycle), as files for
+    bench/skill_cycle.lua, and where the next wrk run starts in them (0 went to verification)."""
+
+    template: Path  # the payload with CYCLE in place of the value
+    values: Path  # one JSON value per line
+    size: int
+    reusable: bool  # False: each value works once (warn when they run out)
+    next: int = 1
+
+    def env(self, config: Config) -> dict[str, str]:
+        """What bench/skill_cycle.lua reads: the template, the values, where to start, the stride."""
+        return {
+            "BENCH_BODY_FILE": str(self.template),
+            "BENCH_CYCLE_FILE": str(self.values),
+            "BENCH_CYCLE_START": str(self.next),
+            "BENCH_CYCLE_STRIDE": str(config.wrk_threads),
+        }
+
+
 def run_wrk(
-    wrk: str, url: str, body_file: Path, seconds: int, config: Config, raw_out: Path | None
+    wrk: str,
+    url: str,
+    body_file: Path,
+    seconds: int,
+    config: Config,
+    raw_out: Path | None,
+    pool: CyclePool | None = None,
 ) -> dict[str, Any]:
+    """Run wrk against `url` for `seconds`; its BENCH_JSON result. With `pool`, every request
+    carries the pool's next value (bench/skill_cycle.lua) and the pool moves past those used."""
     cmd = [
         wrk,
         "-t",
@@ -513,13 +772,13 @@ def run_wrk(
         f"{config.wrk_timeout}s",
         "--latency",
         "-s",
-        str(LUA_SCRIPT),
+        str(CYCLE_LUA_SCRIPT if pool else LUA_SCRIPT),
         url,
     ]
     proc = subprocess.Popen(
         cmd,
         cwd=ROOT,
-        env={**os.environ, "BENCH_BODY_FILE": str(body_file)},
+        env={**os.environ, "BENCH_BODY_FILE": str(body_file), **(pool.env(config) if pool else {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -537,6 +796,8 @@ def run_wrk(
     result = json.loads(match.group(1))
     non2xx = re.search(r"Non-2xx or 3xx responses:\s*(\d+)", out)  # cross-check of errors.status
     result["non_2xx_reported"] = int(non2xx.group(1)) if non2xx else 0
+    if pool:
+        pool.next = result["cycle_next"]
     return result
 
 
@@ -586,15 +847,40 @@ def prepare_stores(config: Config) -> dict[str, Any]:
 
 
 def write_payloads(
-    config: Config, scenarios: list[Scenario], extra: dict[str, dict[str, Any]]
+    config: Config,
+    scenarios: list[Scenario],
+    extra: dict[str, dict[str, Any]],
+    cycles: dict[str, tuple[list[Any], bool]],
+    pools: dict[str, CyclePool],
 ) -> dict[str, tuple[dict[str, Any], Path]]:
+    """Write bench/.work/payload-<scenario>.json (the body verified, and loaded unless it cycles);
+    for a scenario in `cycles`, also its template and values files, added to `pools`."""
     template_path = config.fixtures_dir / PAYLOAD_TEMPLATE
     template = json.loads(template_path.read_text(encoding="utf-8"))
     out = {}
     for scenario in scenarios:
         payload = build_payload(template, scenario, extra.get(scenario.name))
+        text = json.dumps(payload, ensure_ascii=False, indent=1)
+        values, reusable = cycles.get(scenario.name, ([], True))
+        if values:
+            marked = json.dumps(CYCLE)
+            if marked not in text:
+                raise BenchError(f"{scenario.name}: setup gave cycle values but no {CYCLE} in the payload")
+            pool = CyclePool(
+                WORK / f"template-{scenario.name}.json",
+                WORK / f"cycle-{scenario.name}.txt",
+                len(values),
+                reusable,
+            )
+            pool.template.write_text(text, encoding="utf-8")
+            pool.values.write_text(
+                "".join(json.dumps(v, ensure_ascii=False) + "\n" for v in values), encoding="utf-8"
+            )
+            pools[scenario.name] = pool
+            text = text.replace(marked, json.dumps(values[0], ensure_ascii=False))
+            payload = json.loads(text)
         path = WORK / f"payload-{scenario.name}.json"
-        path.write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
+        path.write_text(text, encoding="utf-8")
         out[scenario.name] = (payload, path)
     return out
 
@@ -624,11 +910,19 @@ def gunicorn_settings(env: dict[str, str]) -> dict[str, Any]:
 
 
 def measure(
-    scenario: Scenario, server: Gunicorn, body_file: Path, config: Config, wrk: str, label: str
+    scenario: Scenario,
+    server: Gunicorn,
+    body_file: Path,
+    config: Config,
+    wrk: str,
+    label: str,
+    pool: CyclePool | None = None,
 ) -> dict[str, Any]:
+    """One warm-up and one measured wrk run of `scenario`, with the server's CPU, RSS and log tallies."""
     url = server.base_url + scenario.path
     if config.warmup:
-        run_wrk(wrk, url, body_file, config.warmup, config, None)
+        run_wrk(wrk, url, body_file, config.warmup, config, None, pool)
+    pool_start = pool.next if pool else 0
     workers = server.workers()
     pids = [server.proc.pid, *workers] if server.proc else workers
     stores = store_pids()
@@ -636,7 +930,7 @@ def measure(
     stores_before = sum(cpu_seconds(p) for p in stores)
     busy_before, wrk_before = machine_busy_seconds(), children_cpu_seconds()
     log_offset = server.log_size()
-    stats = run_wrk(wrk, url, body_file, config.duration, config, WORK / f"wrk-{label}.txt")
+    stats = run_wrk(wrk, url, body_file, config.duration, config, WORK / f"wrk-{label}.txt", pool)
     busy_used, wrk_used = machine_busy_seconds() - busy_before, children_cpu_seconds() - wrk_before
     cpu_used = sum(cpu_seconds(p) for p in pids) - cpu_before
     stores_used = sum(cpu_seconds(p) for p in stores) - stores_before
@@ -651,7 +945,18 @@ def measure(
     seconds = stats["duration_us"] / 1e6
     lat = stats["latency_us"]
     errors = stats["errors"]
-    bad_outcomes = {k: v for k, v in outcomes.items() if k != "ok"}
+    bad_outcomes = {k: v for k, v in outcomes.items() if k not in ("ok", *scenario.accepted_outcomes)}
+    extra: dict[str, Any] = {}
+    if scenario.accepted_outcomes:  # the honest split: how many answers did what the scenario says
+        answered = sum(outcomes.values())
+        extra["ok_pct"] = round(100 * outcomes.get("ok", 0) / answered, 2) if answered else None
+    if pool:
+        extra["cycle"] = {
+            "values": pool.size,
+            "first": pool_start,
+            "next": pool.next,
+            "wrapped": pool.next > pool.size,
+        }
     return {
         "path": scenario.path,
         "rps": round(requests / seconds, 1) if seconds else 0.0,
@@ -676,6 +981,7 @@ def measure(
         "rss_mb_per_worker_mean": round(sum(rss) / len(rss), 1) if rss else None,
         "rss_mb_master": round(rss_mb(server.proc.pid) or 0, 1) if server.proc else None,
         "workers_seen": len(workers),
+        **extra,
         "flagged": bool(sum(errors.values()) or bad_outcomes),
     }
 
@@ -739,6 +1045,8 @@ def print_table(results: dict[str, Any], meta: dict[str, Any]) -> None:
         bad = {k: v for k, v in r["skill_outcomes"].items() if k != "ok"}
         if bad:
             errors += " " + ",".join(f"{k}={v}" for k, v in bad.items())
+        if r.get("ok_pct") is not None:
+            errors += f" (ok {r['ok_pct']:g}%)"
         if r["flagged"]:
             errors += "  <-- !! ERRORS"
         foreign = r.get("foreign_cpu_pct")
@@ -784,17 +1092,25 @@ def print_table(results: dict[str, Any], meta: dict[str, Any]) -> None:
 
 
 def verify_all(
-    config: Config, scenarios: list[Scenario], servers: dict[str, Gunicorn], results: dict[str, Any]
+    config: Config,
+    scenarios: list[Scenario],
+    servers: dict[str, Gunicorn],
+    results: dict[str, Any],
+    pools: dict[str, CyclePool],
 ) -> list[Scenario]:
-    """Run setup hooks, write payload files, check one answer per scenario; return those to load."""
+    """Run setup hooks, write payload files (cycling ones into `pools`), check one answer per
+    scenario; return those to load."""
     template = json.loads((config.fixtures_dir / PAYLOAD_TEMPLATE).read_text(encoding="utf-8"))
     extra: dict[str, dict[str, Any]] = {}
+    cycles: dict[str, tuple[list[Any], bool]] = {}
     for scenario in scenarios:
         if scenario.setup:
             server = servers[scenario.target]
             ctx = SetupContext(config, server.base_url, server.env, template, scenario)
             extra[scenario.name] = scenario.setup(ctx) or {}
-    payloads = write_payloads(config, scenarios, extra)
+            if ctx.cycle:
+                cycles[scenario.name] = (ctx.cycle, ctx.cycle_reusable)
+    payloads = write_payloads(config, scenarios, extra, cycles, pools)
     runnable = []
     for scenario in scenarios:
         payload, _ = payloads[scenario.name]
@@ -811,7 +1127,12 @@ def verify_all(
 
 
 def run_scenario(
-    scenario: Scenario, servers: dict[str, Gunicorn], config: Config, wrk: str, label: str | None = None
+    scenario: Scenario,
+    servers: dict[str, Gunicorn],
+    config: Config,
+    wrk: str,
+    label: str | None = None,
+    pool: CyclePool | None = None,
 ) -> dict[str, Any]:
     """Measure `scenario` BENCH_REPEAT times; keep the run with the median rps (all rps in `rps_runs`)."""
     label = label or scenario.name
@@ -825,12 +1146,25 @@ def run_scenario(
             flush=True,
         )
         r = measure(
-            scenario, servers[scenario.target], WORK / f"payload-{scenario.name}.json", config, wrk, run_label
+            scenario,
+            servers[scenario.target],
+            WORK / f"payload-{scenario.name}.json",
+            config,
+            wrk,
+            run_label,
+            pool,
         )
         print(
             f"{r['rps']:.0f} req/s, p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, errors {r['error_count']}"
             + (f", outcomes {r['skill_outcomes']}" if r["skill_outcomes"] else "")
         )
+        if pool and not pool.reusable and r["cycle"]["wrapped"]:
+            print(
+                f"bench: WARNING: {label} used up its {pool.size:,} values and started again at the first "
+                f"(requests used {r['cycle']['first']:,}..{r['cycle']['next']:,}); the repeats are in "
+                "skill_outcomes — raise BENCH_BUY_POOL",
+                file=sys.stderr,
+            )
         runs.append(r)
     median = sorted(runs, key=lambda r: r["rps"])[(len(runs) - 1) // 2]
     return {
@@ -893,13 +1227,16 @@ def main(argv: list[str]) -> int:
         for server in servers.values():
             print(f"bench: starting {server.label} ({server.app}) on {server.base_url}")
             server.start()
-        runnable = verify_all(config, scenarios, servers, results)
+        pools: dict[str, CyclePool] = {}
+        runnable = verify_all(config, scenarios, servers, results, pools)
         print()
         base = next(s for s in runnable if s.target == "baseline")
         base_runs = [run_scenario(base, servers, config, wrk, label="baseline-1")]
         for scenario in runnable:
             if scenario.target != "baseline":
-                results[scenario.name] = run_scenario(scenario, servers, config, wrk)
+                results[scenario.name] = run_scenario(
+                    scenario, servers, config, wrk, pool=pools.get(scenario.name)
+                )
         if config.baseline_runs > 1:  # again at the end: the drift shows how steady the machine was
             base_runs.append(run_scenario(base, servers, config, wrk, label="baseline-2"))
     finally:
@@ -939,6 +1276,7 @@ def main(argv: list[str]) -> int:
         "database": config.database_url.split("@")[-1],
         "redis": config.redis_url,
         "fixtures_ingested": ingested,
+        "seeded": SEEDED,
         "loadavg_before": [round(x, 2) for x in load_before],
         "python": platform.python_version(),
         "wrk": subprocess.run([wrk, "-v"], capture_output=True, text=True).stdout.splitlines()[0:1],
