@@ -26,8 +26,29 @@ def init_app(app: Flask) -> None:
 
     app.config["RATELIMIT_STORAGE_URI"] = runtime(app).settings.rate_limit_storage
     limiter.init_app(app)
+    _scope_limiter_hooks(app)
     if "admin_api" not in app.blueprints:
         app.register_blueprint(blueprint)
+
+
+def _scope_limiter_hooks(app: Flask) -> None:
+    """Run Flask-Limiter's request hooks for admin API requests only.
+
+    `Limiter.init_app` hooks every request of the app (before, after, teardown), but only admin
+    routes carry limits; on the skills' hot path those hooks cost about 0.1 ms of CPU per call.
+    They are moved to the admin blueprint's slot of the same hook tables (what Flask itself uses
+    for blueprint hooks). A hook that is not where `init_app` put it is left alone.
+    """
+    tables = (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs)
+    for table in tables:
+        app_hooks = table.get(None, [])
+        if app_hooks and _is_limiter_hook(app_hooks[-1]):
+            table.setdefault(blueprint.name, []).append(app_hooks.pop())
+
+
+def _is_limiter_hook(hook: object) -> bool:
+    target = getattr(hook, "func", hook)  # the after-request hook is a functools.partial
+    return getattr(target, "__qualname__", "").startswith("Limiter.")
 
 
 def _setup_blueprint() -> None:
