@@ -51,6 +51,8 @@ class Listing(Base):
 
     __table_args__ = (
         Index("ix_listings_category_status_id", "category", "status", "id"),
+        # Category pages: category = ? ORDER BY id DESC, whatever statuses are asked for.
+        Index("ix_listings_category_id", "category", "id"),
         Index("ix_listings_status_id", "status", "id"),
         Index("ix_listings_seller_id_id", "seller_id", "id"),
         Index(
