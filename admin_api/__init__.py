@@ -7,6 +7,8 @@ Thin routes (`admin_api.routes`) call the same services as the skills. Authentic
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from flask import Blueprint, Flask
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -40,7 +42,7 @@ def _scope_limiter_hooks(app: Flask) -> None:
     for blueprint hooks). A hook that is not where `init_app` put it is left alone.
     """
     tables = (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs)
-    for table in tables:
+    for table in cast(tuple[dict[str | None, list[Any]], ...], tables):
         app_hooks = table.get(None, [])
         if app_hooks and _is_limiter_hook(app_hooks[-1]):
             table.setdefault(blueprint.name, []).append(app_hooks.pop())
