@@ -20,7 +20,7 @@ def has_korean(text: str) -> bool:
     return any(ord(ch) in HANGUL for ch in text)
 
 
-@pytest.mark.parametrize("skill", ["welcome", "hotdeals"])
+@pytest.mark.parametrize("skill", sorted(REGISTRY))
 @pytest.mark.parametrize("fixture", REQUEST_FIXTURES, ids=lambda p: p.stem)
 def test_every_fixture_payload_gets_a_valid_korean_answer(client, skill, fixture):
     resp = client.post(f"/skills/{skill}", data=fixture.read_bytes(), content_type="application/json")
@@ -44,8 +44,9 @@ def test_every_fixture_payload_gets_a_valid_korean_answer(client, skill, fixture
         b"\xff\xfe\x00garbage",
     ],
 )
-def test_a_body_that_is_not_a_skillpayload_gets_400_with_a_skillresponse(client, raw):
-    resp = client.post("/skills/welcome", data=raw, content_type="application/json")
+@pytest.mark.parametrize("skill", sorted(REGISTRY))
+def test_a_body_that_is_not_a_skillpayload_gets_400_with_a_skillresponse(client, skill, raw):
+    resp = client.post(f"/skills/{skill}", data=raw, content_type="application/json")
     assert resp.status_code == 400
     assert resp.mimetype == "application/json"
     body = resp.get_json()
