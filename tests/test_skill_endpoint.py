@@ -20,6 +20,33 @@ def has_korean(text: str) -> bool:
     return any(ord(ch) in HANGUL for ch in text)
 
 
+# DESIGN.md §4: every skill Open Builder is set up with.
+CATALOGUE = {
+    "welcome",
+    "hotdeals",
+    "register",
+    "profile",
+    "sell",
+    "listings",
+    "listing",
+    "search",
+    "my-listings",
+    "listing-status",
+    "buy",
+    "reserve",
+    "cancel-reservation",
+    "my-orders",
+    "tracking",
+    "confirm-purchase",
+    "confirm-sale",
+    "notices",
+}
+
+
+def test_every_skill_of_the_catalogue_is_registered():
+    assert set(REGISTRY) >= CATALOGUE
+
+
 @pytest.mark.parametrize("skill", sorted(REGISTRY))
 @pytest.mark.parametrize("fixture", REQUEST_FIXTURES, ids=lambda p: p.stem)
 def test_every_fixture_payload_gets_a_valid_korean_answer(client, skill, fixture):
