@@ -51,10 +51,18 @@ def placeholder_url(ctx: SkillContext) -> str:
     return ctx.settings.public_base_url + PLACEHOLDER_PATH
 
 
+def _photo_keys(listing: Listing, *, large: bool = False) -> list[str]:
+    """Storage keys of `listing`'s ready photos in position order: the resized copies (`large`)
+    or the 800×400 thumbnails."""
+    keys = [p.image_key if large else p.thumb_key for p in listing.photos if p.status == "ready"]
+    return [key for key in keys if key]
+
+
 def _photo(ctx: SkillContext, listing: Listing, *, large: bool = False, index: int = 0) -> str:
-    ready = [p for p in listing.photos if p.status == "ready" and (p.image_key if large else p.thumb_key)]
-    if index < len(ready):
-        return photos.photo_url(ctx.settings, ready[index].image_key if large else ready[index].thumb_key)
+    """The URL of photo `index` (0 = cover) of `listing`, else our placeholder image."""
+    keys = _photo_keys(listing, large=large)
+    if index < len(keys):
+        return photos.photo_url(ctx.settings, keys[index])
     return placeholder_url(ctx)
 
 
@@ -273,13 +281,13 @@ def listing(ctx: SkillContext) -> dict[str, Any]:
             buttons=buttons,
         )
     ]
-    ready = [p for p in item.photos if p.status == "ready" and p.image_key]
-    if len(ready) > 1:
+    shown = len(_photo_keys(item, large=True))
+    if shown > 1:
         more = [
             basic_card(
                 thumbnail(_photo(ctx, item, large=True, index=i), alt_text=f"{item.title} 사진 {i + 1}")
             )
-            for i in range(1, len(ready))
+            for i in range(1, shown)
         ]
         outputs.append(carousel("basicCard", more[:10]))
     replies = [

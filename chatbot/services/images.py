@@ -152,7 +152,7 @@ def _resolve(host: str, port: int) -> set[str]:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
         raise RetryableImageError(f"cannot resolve {host}") from exc
-    return {info[4][0] for info in infos}
+    return {str(info[4][0]) for info in infos}  # sockaddr[0] is the address text (IPv4 and IPv6)
 
 
 def _check_address(address: str, allow_private: bool) -> None:

@@ -17,7 +17,7 @@ import json
 import logging
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
@@ -374,7 +374,7 @@ def parse_status_command(value: Any) -> str:
 
 
 def create_listing(
-    session: Session, seller: Member, fields: Mapping[str, Any], image_urls: list[str] = ()
+    session: Session, seller: Member, fields: Mapping[str, Any], image_urls: Sequence[str] = ()
 ) -> Listing:
     """Save a listing of `seller` from validated `fields` (see `validate_listing_fields`) with one
     pending `ListingPhoto` per URL of `image_urls` (≤ 10, already checked), and commit.
