@@ -1,4 +1,5 @@
-"""Background jobs: listing photos are ingested outside the skill's request.
+"""Background jobs: listing photos are ingested, and deleted with their listing, outside the skill's
+request (one job per listing does both: `chatbot.services.images.ingest_listing_photos`).
 
 With `REDIS_URL` set, `enqueue_photos` puts an RQ job on queue `images` of the same Redis and
 `flask worker` runs it (an `rq worker --with-scheduler -u $REDIS_URL images` works too; it builds

@@ -357,16 +357,18 @@ def listing_status(ctx: SkillContext) -> dict[str, Any]:
     listing_id = service.parse_listing_id(ctx.param("listing_id"))
     target = service.parse_status_command(ctx.param("status"))
     item = service.change_status(ctx.db, listing_id, member, target)
-    if target == "deleted":
-        _delete_photos(ctx, item.id)
+    if target == "deleted" and item.photos:
+        _forget_photos(ctx, item.id)
     replies = [go_to(ctx, "내 판매글", "my-listings"), go_to(ctx, "처음으로", "welcome")]
     if target != "deleted":
         replies.insert(0, go_to(ctx, "판매글 보기", "listing", extra={"listing_id": item.id}))
     return skill_response([simple_text(f"{_DONE[target]}\n「{item.title}」")], quick_replies=replies)
 
 
-def _delete_photos(ctx: SkillContext, listing_id: int) -> None:
+def _forget_photos(ctx: SkillContext, listing_id: int) -> None:
+    """Have the deleted listing's stored photos removed by the photo job (never S3 inside a skill's
+    request); the same job, under the same per-listing lock, that ingests them."""
     try:
-        photos.delete_listing_photos(ctx.settings, listing_id)
+        photos.enqueue_listing_photos(ctx.redis, listing_id)
     except Exception:  # the listing is deleted either way; stray files are only storage
-        logger.exception("photos not deleted listing_id=%s", listing_id)
+        logger.exception("photo deletion not queued listing_id=%s", listing_id)

@@ -376,3 +376,47 @@ def test_listing_deleted_during_the_job_leaves_no_objects(
     with rt.sessions() as session:
         ingest_listing_photos(session, storage_for(app), rt.settings, listing_id)
     assert s3_keys(s3_endpoint, s3_bucket) == {}
+
+
+def soft_delete(rt, listing_id: int) -> None:
+    """What the seller's 삭제 does to the row (`listing-status`): status `deleted`, committed."""
+    from chatbot.services import listings as listing_service
+
+    with rt.sessions() as other:
+        listing = other.get(Listing, listing_id)
+        listing_service.change_status(other, listing_id, listing.seller, "deleted")
+
+
+def test_a_job_for_a_listing_deleted_before_it_ran_stores_nothing(
+    app, rt, image_host, s3_endpoint, s3_bucket
+):
+    listing_id = make_listing(rt, [image_host.url("/gps.jpg"), image_host.url("/photo.png")])
+    enqueue_listing_photos(rt.redis, listing_id)  # the sell skill queued it
+    soft_delete(rt, listing_id)  # the seller deleted the listing before the worker got to it
+    with app.app_context():
+        SimpleWorker([photo_queue(rt.redis)], connection=rq_connection(rt.redis)).work(burst=True)
+    assert s3_keys(s3_endpoint, s3_bucket) == {}
+    assert [p.status for p in photos_of(rt, listing_id)] == ["pending", "pending"]  # never fetched
+
+
+def test_a_listing_soft_deleted_during_the_job_leaves_no_objects(
+    app, rt, image_host, s3_endpoint, s3_bucket, monkeypatch
+):
+    from chatbot.services import images
+
+    listing_id = make_listing(rt, [image_host.url("/gps.jpg"), image_host.url("/photo.png")])
+    real_fetch, fetched = images.fetch_image, []
+
+    def fetch_then_delete(url, settings):
+        fetched.append(url)
+        data = real_fetch(url, settings)
+        if len(fetched) == 1:
+            soft_delete(rt, listing_id)
+            delete_listing_photos(rt.settings, listing_id)  # finds nothing yet: the first photo is not stored
+        return data
+
+    monkeypatch.setattr(images, "fetch_image", fetch_then_delete)
+    with rt.sessions() as session:
+        ingest_listing_photos(session, storage_for(app), rt.settings, listing_id)
+    assert len(fetched) == 1  # the second photo is not fetched for a deleted listing
+    assert s3_keys(s3_endpoint, s3_bucket) == {}

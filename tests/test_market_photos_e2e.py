@@ -1,6 +1,7 @@
 """Issue 4 acceptance, the photo leg, end to end: a seller posts a listing with 3 photos through
 `/skills/sell` (a `sys.plugin.secureimage` param shaped like Kakao's), the RQ worker stores clean
-copies on S3 (moto's server), the listing card shows them, and deleting the listing removes them."""
+copies on S3 (moto's server), the detail card shows them and the browse and search cards their
+thumbnail, another user cannot delete it, and the owner's deletion removes them (by the worker)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from rq import SimpleWorker
 from chatbot.jobs import photo_queue, rq_connection
 from tests import media_standins
 from tests.conftest import Kakao, texts_of
-from tests.market_helpers import SELLER, cards, listings, register, sell
+from tests.market_helpers import BUYER, SELLER, cards, listing_ids, listings, register, sell
 from tests.media_standins import GPS_IFD, MAX_BYTES, s3_keys
 
 image_host = media_standins.image_host
@@ -78,8 +79,31 @@ def test_sell_with_three_photos_lands_on_s3_and_in_the_card(
         image = Image.open(io.BytesIO(requests.get(url, timeout=5).content))
         assert not image.getexif().get_ifd(GPS_IFD)  # no GPS left in what buyers see
 
+    # Browsing the category and searching show the listing with its S3 thumbnail as the cover.
+    for answer in (
+        kakao.call("listings", client_extra={"category": "digital"}, user_key=BUYER),
+        kakao.call("search", "검색 아이폰", user_key=BUYER),
+    ):
+        [card] = cards(answer)
+        assert listing_ids(answer) == [listing.id]
+        cover = card["thumbnails"][0]["imageUrl"]
+        assert s3_endpoint in cover and f"/listings/{listing.id}/" in cover
+        assert Image.open(io.BytesIO(requests.get(cover, timeout=5).content)).size == (800, 400)
+
+    # Someone else cannot delete it; the photos stay.
+    register(kakao, BUYER, nickname="구경꾼")
+    refused = kakao.call(
+        "listing-status", client_extra={"listing_id": listing.id, "status": "삭제"}, user_key=BUYER
+    )
+    assert "내가 올린 판매글만" in texts_of(refused)
+    assert len(s3_keys(s3_endpoint, s3_bucket, f"listings/{listing.id}/")) == 6
+
+    # The owner deletes it: the answer does not wait on S3; the photo worker removes the objects.
     deleted = kakao.call(
         "listing-status", client_extra={"listing_id": listing.id, "status": "삭제"}, user_key=SELLER
     )
     assert "삭제" in texts_of(deleted)
+    assert photo_queue(rt.redis).count == 1
+    with app.app_context():
+        SimpleWorker([photo_queue(rt.redis)], connection=rq_connection(rt.redis)).work(burst=True)
     assert s3_keys(s3_endpoint, s3_bucket, f"listings/{listing.id}/") == {}

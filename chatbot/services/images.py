@@ -309,11 +309,14 @@ def _jpeg(image: Image.Image) -> bytes:
 def ingest_listing_photos(
     session: Session, storage: Storage, settings: Settings, listing_id: int, *, final: bool = True
 ) -> IngestResult:
-    """Fetch, clean and store every `pending` photo of `listing_id`, in `position` order.
+    """Bring the stored photos of `listing_id` in line with the listing (the photo job's body).
 
-    Each photo is committed on its own: `ready` with its keys and size, or `failed` with a reason.
-    A retryable failure leaves the photo `pending` (for the caller to retry) unless `final`, when it
-    is marked `failed` too. If the listing disappears meanwhile, its stored objects are deleted.
+    While the listing stands: fetch, clean and store every `pending` photo, in `position` order,
+    each committed on its own — `ready` with its keys and size, or `failed` with a reason. A
+    retryable failure leaves the photo `pending` (for the caller to retry) unless `final`, when it
+    is marked `failed` too. Once the listing is deleted (status `deleted`, or the row gone) —
+    before the job starts or while it works — nothing more is fetched and every stored object
+    under `listings/<id>/` is deleted (the backend's error propagates, so the job is retried).
     Runs outside any skill request (see `chatbot.jobs`).
     """
     from chatbot.models import ListingPhoto
@@ -325,14 +328,25 @@ def ingest_listing_photos(
     ).all()
     outcomes: Counter[str] = Counter()
     for photo in photos:
+        if _listing_deleted(session, listing_id):
+            break
         outcomes[_ingest_one(storage, settings, photo, final=final)] += 1
         try:
             session.commit()
-        except StaleDataError:  # the listing (and its photo rows) was deleted while we worked
+        except StaleDataError:  # the listing (and its photo rows) was hard-deleted while we worked
             session.rollback()
-            delete_listing_photos(storage, listing_id)
             break
+    if _listing_deleted(session, listing_id):
+        delete_listing_photos(storage, listing_id)
     return IngestResult(**outcomes)
+
+
+def _listing_deleted(session: Session, listing_id: int) -> bool:
+    """True if listing `listing_id` is deleted (soft) or gone; read afresh from the DB."""
+    from chatbot.models import Listing
+
+    status = session.scalar(select(Listing.status).where(Listing.id == listing_id))
+    return status is None or status == "deleted"
 
 
 def _ingest_one(storage: Storage, settings: Settings, photo: ListingPhoto, *, final: bool) -> str:

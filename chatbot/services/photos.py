@@ -52,8 +52,10 @@ def delete_listing_photos(source: Settings | Storage, listing_id: int) -> int:
 
 
 def enqueue_listing_photos(redis_client: redis.Redis, listing_id: int) -> Any:
-    """Have the pending photos of `listing_id` ingested outside the current request; call it after
-    the photo rows are committed. Never waits for the work.
+    """Have the photo job bring `listing_id`'s stored photos in line with it, outside the current
+    request: its pending photos ingested, or, once the listing is deleted, its stored objects
+    deleted (`chatbot.services.images.ingest_listing_photos`). Call it after the change is
+    committed (new photo rows, or the deletion). Never waits for the work.
 
     With a real Redis: an RQ job on queue `images` (run by `flask worker`), returned. With the
     embedded fakeredis: the app's background photo thread (returns `None`). See `chatbot.jobs`.
