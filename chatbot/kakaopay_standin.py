@@ -7,8 +7,9 @@
   sample), answers shaped like ../shared/fixtures/kakaopay/current/*.json, errors
   `{"error_code", "error_message", "extras"}` with HTTP 400;
 * `POST /v1/payment/{…}` — the legacy API: `Authorization: KakaoAK <key>`, form bodies, errors
-  `{"code", "msg", "extras"}` (fixtures legacy/);
-* `GET /pay/redirect/<tid>` — the page `next_redirect_{pc,mobile,app}_url` point to: it stands for
+  `{"code", "msg", "extras"}`, ready's answer with the undocumented `tms_result` (fixtures legacy/);
+* `GET /pay/redirect/<page key>` — the page `next_redirect_{pc,mobile,app}_url` point to (keyed,
+  like KakaoPay's own pages, by 64 random hex characters, never by the tid): it stands for
   the buyer choosing a method and passing authentication, and 302s at once to
   `approval_url?pg_token=<20 hex>` (status AUTH_PASSWORD), or with `?outcome=cancel` to
   `cancel_url` (QUIT_PAYMENT) or `?outcome=fail` to `fail_url` (FAIL_PAYMENT) — INDEX.md infers
@@ -43,6 +44,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, jsonify, redirect, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
 
 from chatbot.timeutil import SEOUL
 
@@ -66,6 +68,7 @@ class _Store:
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)  # instance/ on a fresh clone
             self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=15, isolation_level=None)
             self._db.execute("CREATE TABLE IF NOT EXISTS payments (tid TEXT PRIMARY KEY, data TEXT NOT NULL)")
+            self._db.execute("CREATE TABLE IF NOT EXISTS pages (page TEXT PRIMARY KEY, tid TEXT NOT NULL)")
         return self._db
 
     @contextmanager
@@ -94,9 +97,19 @@ class _Store:
             (payment["tid"], json.dumps(payment, ensure_ascii=False)),
         )
 
+    def put_page(self, page: str, tid: str) -> None:
+        """Remember that the payment page `page` (64 hex characters) belongs to payment `tid`."""
+        self._conn().execute("INSERT INTO pages (page, tid) VALUES (?, ?)", (page, tid))
+
+    def tid_of_page(self, page: str) -> str | None:
+        """The tid whose payment page is `page`, or None."""
+        row = self._conn().execute("SELECT tid FROM pages WHERE page = ?", (page,)).fetchone()
+        return row[0] if row else None
+
     def reset(self) -> None:
         """Forget every payment, injection and recorded call."""
         self._conn().execute("DELETE FROM payments")
+        self._conn().execute("DELETE FROM pages")
         self.delays.clear()
         self.failures.clear()
         self.calls.clear()
@@ -190,6 +203,8 @@ def create_standin_app(state_path: str = ":memory:") -> Flask:
                 body = HANDLERS[name](store, data)
         except _Failure as failure:
             return reply(dialect, failure)
+        if dialect == "legacy" and name == "ready":
+            body["tms_result"] = False  # undocumented; every real legacy answer has it (INDEX.md)
         delay = store.delays.get(name)
         if delay:
             time.sleep(delay)  # the work is done; the answer is late (a lost response)
@@ -204,12 +219,13 @@ def create_standin_app(state_path: str = ":memory:") -> Flask:
                 methods=["POST"],
             )
 
-    @bp.get("/pay/redirect/<tid>")
-    def payment_page(tid: str) -> Response:
+    @bp.get("/pay/redirect/<page>")
+    def payment_page(page: str) -> BaseResponse:
         """KakaoPay's payment page: the buyer is done at once; 302 to approval/cancel/fail URL."""
         outcome = request.args.get("outcome", "approve")
         with store.transaction():
-            payment = store.get(tid)
+            tid = store.tid_of_page(page)
+            payment = store.get(tid) if tid else None
             if payment is None or payment["status"] != "READY":
                 return Response(
                     "결제 정보를 찾을 수 없어요.", status=404, content_type="text/plain; charset=utf-8"
@@ -267,7 +283,9 @@ def _ready(store: _Store, data: dict[str, Any]) -> dict[str, Any]:
     ):
         raise _approval_failure("INVALID_REQUEST", "필수 항목이 없거나 잘못되었어요.")
     tid = "T" + secrets.token_hex(10)[:19]
-    page = url_for("standin.payment_page", tid=tid, _external=True)
+    page_key = secrets.token_hex(32)  # the real pages end in 64 hex characters (INDEX.md), not the tid
+    store.put_page(page_key, tid)
+    page = url_for("standin.payment_page", page=page_key, _external=True)
     payment = {
         "tid": tid,
         "cid": data["cid"],
@@ -275,6 +293,7 @@ def _ready(store: _Store, data: dict[str, Any]) -> dict[str, Any]:
         "partner_order_id": str(data["partner_order_id"]),
         "partner_user_id": str(data["partner_user_id"]),
         "item_name": data["item_name"],
+        "item_code": str(data.get("item_code") or ""),  # "" when not given, as in legacy answers
         "quantity": _int(data.get("quantity")),
         "amount": _amount(total, tax_free),
         "canceled_amount": dict(_ZERO),
@@ -305,6 +324,7 @@ _FIELDS = (
     "partner_user_id",
     "payment_method_type",
     "item_name",
+    "item_code",
     "quantity",
     "amount",
     "canceled_amount",

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request
+from werkzeug.wrappers import Response as BaseResponse
 
 from chatbot import kakaopay, runtime
 from chatbot.errors import DomainError, NotFound
@@ -52,7 +53,7 @@ def _return_claims(order_id: int) -> dict[str, int]:
 
 
 @blueprint.get("/<int:order_id>/start")
-def start(order_id: int) -> Response | tuple[str, int]:
+def start(order_id: int) -> BaseResponse:
     """Call ready for the order of the buyer named in `t` and redirect to KakaoPay's payment page."""
     rt = runtime(current_app)
     token = request.args.get("t", "")

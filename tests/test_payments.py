@@ -83,6 +83,7 @@ def test_ready_approve_order_cancel_have_the_documented_shapes(kp, standin):
     ready = _ready(kp)
     assert set(fixture("current/ready_response_doc.json")) <= set(ready)
     assert len(ready["tid"]) == 20 and ready["tid"].startswith("T")
+    assert not any(ready["tid"] in ready[key] for key in ready if key.startswith("next_redirect_"))
     assert kp.order(tid=ready["tid"])["status"] == "READY"
 
     pg_token = _authorize(ready)
@@ -187,6 +188,77 @@ def test_legacy_api_kakaoak_and_form_bodies(standin):
         ).status_code
         == 401
     )
+
+
+def test_legacy_answers_have_the_legacy_fixture_shapes(standin):
+    """Legacy ready (with the undocumented `tms_result`), approve, order and cancel carry every key of
+    the real legacy answers in fixtures legacy/; the legacy doc's form fields are taken as sent."""
+    legacy = KakaoPayClient(base_url=standin.base_url, secret_key="admin-key", api="legacy", timeout=(3, 2))
+    ready = _ready(legacy)
+    assert set(fixture("legacy/ready_response_test_mode_2023.json")) <= set(ready)
+    assert ready["tms_result"] is False
+    pg_token = _authorize(ready)
+    approved = legacy.approve(tid=ready["tid"], partner_order_id="1", partner_user_id="2", pg_token=pg_token)
+    assert set(fixture("legacy/approve_response_money_test_mode_2023.json")) <= set(approved)
+    looked = legacy.order(tid=ready["tid"])
+    assert set(fixture("legacy/order_response_success_payment_doc.json")) <= set(looked)
+    canceled = legacy.cancel(tid=ready["tid"], cancel_amount=2200)
+    assert set(fixture("legacy/cancel_response_test_mode_2022_no_green_deposit.json")) <= set(canceled)
+    assert canceled["status"] == "CANCEL_PAYMENT"
+    sample = requests.post(
+        f"{standin.base_url}/v1/payment/ready",
+        data=fixture("legacy/ready_request_fields.json"),
+        headers={"Authorization": "KakaoAK admin-key"},
+        timeout=5,
+    )
+    assert sample.status_code == 200 and sample.json()["tid"]
+    refused = requests.post(
+        f"{standin.base_url}/v1/payment/approve",
+        data={**fixture("legacy/approve_request_fields.json"), "tid": "T0000000000000000000"},
+        headers={"Authorization": "KakaoAK admin-key"},
+        timeout=5,
+    )
+    assert refused.status_code == 400
+    assert set(refused.json()) == set(fixture("legacy/approve_error_780_code_msg.json"))
+    assert refused.json()["code"] == APPROVAL_FAILURE
+
+
+def test_the_payment_page_leads_to_each_return_url_with_the_documented_statuses(kp, standin):
+    """approve: 302 to approval_url?pg_token=<20 hex> (AUTH_PASSWORD); cancel: cancel_url
+    (QUIT_PAYMENT); fail: fail_url (FAIL_PAYMENT); a finished page is gone; nothing else approves."""
+    quit_ready = _ready(kp)
+    assert _authorize(quit_ready, "cancel") == "https://example.test/cancel"
+    assert kp.order(tid=quit_ready["tid"])["status"] == "QUIT_PAYMENT"
+    failed_ready = _ready(kp)
+    assert _authorize(failed_ready, "fail") == "https://example.test/fail"
+    assert kp.order(tid=failed_ready["tid"])["status"] == "FAIL_PAYMENT"
+    gone = requests.get(failed_ready["next_redirect_mobile_url"], allow_redirects=False, timeout=5)
+    assert gone.status_code == 404
+    for ready in (quit_ready, failed_ready):
+        with pytest.raises(KakaoPayError) as refused:
+            kp.approve(tid=ready["tid"], partner_order_id="1", partner_user_id="2", pg_token="a" * 20)
+        assert refused.value.code == APPROVAL_FAILURE
+
+    ready = _ready(kp)
+    back = requests.get(ready["next_redirect_mobile_url"], allow_redirects=False, timeout=5)
+    assert back.status_code == 302
+    location = back.headers["Location"]
+    assert location.startswith("https://example.test/success?pg_token=")
+    pg_token = location.split("pg_token=")[1]
+    assert len(pg_token) == 20 and all(c in "0123456789abcdef" for c in pg_token)
+    with pytest.raises(KakaoPayError) as unknown:
+        kp.approve(tid="T0000000000000000000", partner_order_id="1", partner_user_id="2", pg_token=pg_token)
+    assert (unknown.value.code, unknown.value.method_result_code) == (APPROVAL_FAILURE, "INVALID_TID")
+    with pytest.raises(KakaoPayError) as lookup:
+        kp.order(tid="T0000000000000000000")
+    assert (lookup.value.code, lookup.value.method_result_code) == (APPROVAL_FAILURE, "INVALID_TID")
+    with pytest.raises(KakaoPayError) as not_paid:
+        kp.cancel(tid=ready["tid"], cancel_amount=2200)
+    assert (not_paid.value.code, not_paid.value.method_result_code) == (CANCEL_FAILURE, "NOT_APPROVED")
+    other_cid = KakaoPayClient(base_url=standin.base_url, secret_key=STANDIN_KEY, cid="TCSUBSCRIP")
+    with pytest.raises(KakaoPayError, match="INVALID_TID"):
+        other_cid.approve(tid=ready["tid"], partner_order_id="1", partner_user_id="2", pg_token=pg_token)
+    assert kp.order(tid=ready["tid"])["status"] == "AUTH_PASSWORD"
 
 
 def test_injected_failures_delays_and_server_errors(kp, standin):

@@ -255,7 +255,7 @@ def approve(session: Session, client: KakaoPayClient, order_id: int, payment_id:
             # Lost answer, or refused (e.g. approved meanwhile by a replay): the lookup decides.
             found = _lookup(client, payment.tid)
             status = (found or {}).get("status")
-            if status in PAID_STATUSES:
+            if found is not None and status in PAID_STATUSES:
                 response = found
             elif isinstance(exc, KakaoPayUnavailable) and status not in FAILED_STATUSES:
                 session.rollback()
@@ -267,7 +267,7 @@ def approve(session: Session, client: KakaoPayClient, order_id: int, payment_id:
                 _settle_failed(session, payment, order, "approve_error")
                 session.commit()
                 return "failed"
-        _settle_approved(session, payment, order, response or {})
+        _settle_approved(session, payment, order, response)
         session.commit()
         return "paid"
     except Exception:
