@@ -15,7 +15,7 @@ from werkzeug.serving import make_server
 from chatbot.config import Settings
 from chatbot.models import Listing, Order, Payment
 from tests.conftest import TEST_REDIS_URL, texts_of
-from tests.market_helpers import BUYER, SELLER, listings, quick_reply, register, sell
+from tests.market_helpers import BUYER, SELLER, listings, members, quick_reply, register, sell
 from tests.trade_helpers import (
     follow_kakaopay,
     fresh,
@@ -223,7 +223,78 @@ def test_cancel_after_payment_refunds_and_is_refused_once_shipped(kakao, client,
     assert order_of(rt, order_id).status == "completed"
 
 
+def test_the_seller_cancels_an_unpaid_order_and_the_buyers_payment_is_never_taken(
+    kakao, client, rt, market, standin
+):
+    # Cancelled before the buyer opened the pay link: the link refuses, nothing is prepared.
+    order_id, start_url = _buy_kakaopay(kakao, rt, market)
+    assert "다시 판매중" in _call(kakao, "cancel-reservation", order_id, SELLER)
+    assert (order_of(rt, order_id).status, fresh(rt, Listing, market).status) == ("canceled", "on_sale")
+    late = client.get(local_path(start_url))
+    assert late.status_code == 409 and "취소된 거래라 결제할 수 없어요" in late.get_data(as_text=True)
+    assert "ready" not in standin.calls()
+
+    # Cancelled while the buyer is on KakaoPay's page: the approval URL charges nothing.
+    order_id, start_url = _buy_kakaopay(kakao, rt, market)
+    to_kakaopay = client.get(local_path(start_url))
+    assert to_kakaopay.status_code == 302
+    assert "다시 판매중" in _call(kakao, "cancel-reservation", order_id, SELLER)
+    back = requests.get(to_kakaopay.headers["Location"], allow_redirects=False, timeout=5)
+    page = client.get(local_path(back.headers["Location"]))
+    assert page.status_code == 409 and "결제할 수 없어요" in page.get_data(as_text=True)
+    assert "approve" not in standin.calls()
+    assert [p.status for p in payments_of(rt, order_id)] == ["FAILED"]
+    assert (order_of(rt, order_id).status, fresh(rt, Listing, market).status) == ("canceled", "on_sale")
+
+    # A failed payment is over: nothing left to cancel.
+    order_id, start_url = _buy_kakaopay(kakao, rt, market)
+    follow_kakaopay(client, start_url, outcome="fail")
+    assert "이미 결제실패된 거래" in _call(kakao, "cancel-reservation", order_id, BUYER)
+    assert order_of(rt, order_id).status == "payment_failed"
+
+
+def test_a_face_to_face_trade_cannot_be_cancelled_once_the_purchase_is_confirmed(kakao, rt, market):
+    kakao.call("reserve", client_extra={"listing_id": market}, user_key=BUYER)
+    order_id = _order_id(rt)
+    assert "구매확정했어요" in _call(kakao, "confirm-purchase", order_id, BUYER)
+    assert not button(kakao.call("my-orders", user_key=BUYER), "거래 취소")
+    assert not button(kakao.call("my-orders", user_key=SELLER), "거래 취소")
+    for who in (BUYER, SELLER):
+        assert "구매확정 상태에서는 취소할 수 없어요" in _call(kakao, "cancel-reservation", order_id, who)
+    assert "구매확정 상태에서는 취소할 수 없어요" in texts_of(
+        kakao.call("cancel-reservation", client_extra={"listing_id": market}, user_key=BUYER)
+    )
+    assert (order_of(rt, order_id).status, fresh(rt, Listing, market).status) == (
+        "purchase_confirmed",
+        "reserved",
+    )
+    assert "거래가 끝났어요" in _call(kakao, "confirm-sale", order_id, SELLER)
+    for who in (BUYER, SELLER):
+        assert "이미 거래완료된 거래" in _call(kakao, "cancel-reservation", order_id, who)
+    assert (order_of(rt, order_id).status, fresh(rt, Listing, market).status) == ("completed", "sold")
+
+
 # --- KakaoPay's return pages ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "user_agent,page",
+    [
+        ("Mozilla/5.0 (Linux; Android 14; SM-S921N) AppleWebKit/537.36 Mobile Safari/537.36", "mobile"),
+        ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) KAKAOTALK 10.8.0", "mobile"),
+        ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/126.0 Safari/537.36", "pc"),
+        ("Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 Safari/605.1.15", "pc"),
+    ],
+)
+def test_start_redirects_to_kakaopays_mobile_or_pc_page_by_user_agent(
+    kakao, client, rt, market, standin, user_agent, page
+):
+    order_id, start_url = _buy_kakaopay(kakao, rt, market)
+    to = client.get(local_path(start_url), headers={"User-Agent": user_agent})
+    assert to.status_code == 302 and "/pay/redirect/" in to.headers["Location"]
+    assert parse_qs(urlsplit(to.headers["Location"]).query) == {"env": [page]}
+    [payment] = payments_of(rt, order_id)
+    assert payment.tid not in to.headers["Location"] + to.get_data(as_text=True)
 
 
 def test_cancel_url_keeps_the_order_and_fail_url_ends_it(kakao, client, rt, market, standin):
@@ -333,6 +404,34 @@ def test_the_wrong_user_is_refused_on_every_action(kakao, client, rt, market, st
         "buy", client_extra={"listing_id": listings(rt)[-1].id, "method": "직거래"}, user_key=SELLER
     )
     assert "내 판매글은 살 수 없어요" in texts_of(own)
+
+
+def test_a_stranger_is_refused_by_listing_and_on_every_pay_link(kakao, client, rt, market, standin):
+    from chatbot.services import payments
+
+    order_id, start_url = _buy_kakaopay(kakao, rt, market)
+    stranger_id = next(m.id for m in members(rt) if m.bot_user_key == STRANGER)
+    answer = kakao.call("cancel-reservation", client_extra={"listing_id": market}, user_key=STRANGER)
+    assert "내 거래가 아니에요" in texts_of(answer)
+    assert order_of(rt, order_id).status == "pending_payment"
+    assert "아직 거래가 없어요" in texts_of(kakao.call("my-orders", user_key=STRANGER))
+    own_start = payments.pay_url(
+        rt.settings, order_id, "start", payments.link_token(rt.settings, "start", order_id, m=stranger_id)
+    )
+    refused = client.get(local_path(own_start))
+    assert refused.status_code == 403 and "구매자만 결제" in refused.get_data(as_text=True)
+    assert "ready" not in standin.calls()
+
+    follow_kakaopay(client, start_url)
+    own_refund = payments.pay_url(
+        rt.settings, order_id, "refund", payments.link_token(rt.settings, "refund", order_id, m=stranger_id)
+    )
+    token = parse_qs(urlsplit(own_refund).query)["t"][0]
+    refused = client.post(urlsplit(own_refund).path, data={"t": token})
+    assert refused.status_code == 403 and "내 거래가 아니에요" in refused.get_data(as_text=True)
+    assert "cancel" not in standin.calls()
+    assert order_of(rt, order_id).status == "paid"
+    assert [p.status for p in payments_of(rt, order_id)] == ["APPROVED"]
 
 
 # --- every payload, bad input --------------------------------------------------------------------
