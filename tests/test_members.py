@@ -147,3 +147,26 @@ def test_profile_shows_and_edits(kakao, rt):
     assert "휴대폰 번호:" in texts_of(refused)
     [member] = members(rt)
     assert (member.nickname, member.phone) == ("새이름", "010-1234-5678")
+
+
+def test_a_real_payload_with_app_user_id_stores_both_kakao_keys(client, rt, fixtures_dir):
+    import json
+
+    from chatbot.kakao import validate_skill_response
+
+    body = json.loads(
+        (fixtures_dir / "kakao/requests/req_real_callbackurl_accountid_talkuserid.json").read_text()
+    )
+    body["action"]["params"] = {"nickname": "앱유저", "phone": "010-2222-3333"}
+    body["action"]["detailParams"] = {}
+    body["action"]["clientExtra"] = {}
+    resp = client.post("/skills/register", json=body)
+    assert resp.status_code == 200
+    validate_skill_response(resp.get_json(), strict=True)
+    [member] = members(rt)
+    user = body["userRequest"]["user"]
+    assert (member.bot_user_key, member.plusfriend_user_key, member.app_user_id) == (
+        user["id"],
+        "AnonPfKey0B2",
+        "1234567",
+    )
