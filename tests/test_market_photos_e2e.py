@@ -98,6 +98,16 @@ def test_sell_with_three_photos_lands_on_s3_and_in_the_card(
     assert "내가 올린 판매글만" in texts_of(refused)
     assert len(s3_keys(s3_endpoint, s3_bucket, f"listings/{listing.id}/")) == 6
 
+    # The owner hides it (gone from browse, photos kept) and relists it (back with its cover).
+    for status, shown_ids in (("숨김", []), ("판매중", [listing.id])):
+        kakao.call(
+            "listing-status", client_extra={"listing_id": listing.id, "status": status}, user_key=SELLER
+        )
+        browse = kakao.call("listings", client_extra={"category": "digital"}, user_key=BUYER)
+        assert listing_ids(browse) == shown_ids
+        assert len(s3_keys(s3_endpoint, s3_bucket, f"listings/{listing.id}/")) == 6
+    assert f"/listings/{listing.id}/" in cards(browse)[0]["thumbnails"][0]["imageUrl"]
+
     # The owner deletes it: the answer does not wait on S3; the photo worker removes the objects.
     deleted = kakao.call(
         "listing-status", client_extra={"listing_id": listing.id, "status": "삭제"}, user_key=SELLER
