@@ -63,7 +63,7 @@ ops-check: $(VENV)/.synced $(ACTIONLINT)
 	$(ACTIONLINT) '.github/workflows/*.yml'
 	@test -n "$(COMPOSE)" || { echo "ops-check: needs docker compose or docker-compose (apt-get install docker-compose)"; exit 1; }
 	$(COMPOSE) -f docker-compose.yml config --quiet
-	@if command -v shellcheck >/dev/null; then shellcheck docker/entrypoint.sh docker/rollout.sh .github/scripts/ssm-run.sh .ci/run; \
+	@if command -v shellcheck >/dev/null; then shellcheck docker/entrypoint.sh docker/rollout.sh .github/scripts/ssm-run.sh .ci/run .ci/api-check; \
 	  else echo "ops-check: shellcheck not installed, shell scripts not checked"; fi
 
 # newman from the npm registry, pinned by postman/package.json and its lock file
