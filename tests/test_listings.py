@@ -290,6 +290,16 @@ def test_browsing_a_category_pages_by_cursor_newest_first(kakao, rt):
     assert seen == sorted(ids, reverse=True) and pages == 3
 
 
+def test_a_listing_posted_while_paging_shifts_nothing(kakao, rt):
+    """Keyset paging, not OFFSET: new listings arriving between two pages neither repeat a card
+    on the next page nor hide one."""
+    ids = _make(rt, 15)
+    first = kakao.call("listings", client_extra={"category": "digital"})
+    _make(rt, 3, title="새 물건")  # posted while the user reads page 1
+    second = kakao.call("listings", client_extra=quick_reply(first, "다음")["extra"])
+    assert listing_ids(first) + listing_ids(second) == sorted(ids, reverse=True)
+
+
 def test_browsing_without_a_category_offers_the_ten(kakao):
     answer = kakao.call("listings", "중고거래")
     assert [q["label"] for q in answer["template"]["quickReplies"]] == list(service.CATEGORIES.values())
@@ -394,3 +404,5 @@ def test_seed_demo_fills_every_category_once(runner, rt, kakao):
     assert "already" in runner.invoke(args=["seed-demo"]).output
     assert count(rt) == 20
     assert listing_ids(kakao.call("search", params={"query": "아이폰"}))
+    for code in service.CATEGORIES:  # every category's page shows its two listings as cards
+        assert len(listing_ids(kakao.call("listings", client_extra={"category": code}))) == 2
