@@ -4,17 +4,25 @@ Each buyer is its own thread with its own test client (each request its own DB s
 connection) calling `POST /skills/buy`; a barrier releases them together. Exactly one order is
 stored, the listing is 예약중 and held by that order, and the 49 others are told
 "이미 예약된 상품입니다".
+
+Released together, the requests still reach the database a few milliseconds apart, and the first
+buyer usually commits before the others read the listing: a check-then-write race would then pass
+unseen. The `widened` runs make every buyer wait between reading the listing and reserving it, so
+all attempts are inside `place_order` at once and only the database (the row lock, the UNIQUE
+active order) can keep the listing from being sold twice.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from sqlalchemy import func, select
 
 from chatbot.config import Settings
 from chatbot.models import Listing, Order
+from chatbot.services import listings as listing_service
 from tests.conftest import TEST_REDIS_URL, Kakao, texts_of
 from tests.trade_helpers import make_listing, make_member
 
@@ -29,8 +37,22 @@ def settings(migrated_database):
     )
 
 
+@pytest.fixture(params=[0.0, 0.05], ids=["plain", "widened"])
+def race_window(request, monkeypatch) -> float:
+    """Seconds each buyer waits after reading the listing, before it is moved to 예약중."""
+    if request.param:
+        original = listing_service.transition
+
+        def slow_transition(listing, target):
+            time.sleep(request.param)
+            return original(listing, target)
+
+        monkeypatch.setattr(listing_service, "transition", slow_transition)
+    return request.param
+
+
 @pytest.mark.parametrize("method", ["직거래", "카카오페이"])
-def test_fifty_concurrent_buyers_one_winner(app, rt, method):
+def test_fifty_concurrent_buyers_one_winner(app, rt, method, race_window):
     with rt.sessions() as session:
         seller = make_member(session, "seller-0000", "판매자")
         listing_id = make_listing(session, seller).id
