@@ -105,3 +105,22 @@ def test_configure_logging_adds_one_handler_and_switches_format():
         assert len(root.handlers) == 1 and isinstance(root.handlers[0].formatter, JsonFormatter)
     finally:
         root.handlers = saved
+
+
+def test_admin_request_lines_hold_no_password_or_token(client, rt, caplog):
+    from tests.admin_helpers import PASSWORD, bearer, login, make_admins
+
+    make_admins(rt)
+    caplog.set_level(logging.INFO)
+    signed_in = login(client)
+    token = signed_in.get_json()["access_token"]
+    me = client.get("/admin/api/v1/auth/me", headers=bearer(token))
+    assert me.status_code == 200
+
+    [login_line] = lines_for(caplog, signed_in.headers["X-Request-Id"])
+    [me_line] = lines_for(caplog, me.headers["X-Request-Id"])
+    assert login_line.fields["route"] == "/admin/api/v1/auth/login"  # type: ignore[attr-defined]
+    assert me_line.fields["status"] == 200  # type: ignore[attr-defined]
+    for rec in caplog.records:
+        text = JsonFormatter().format(rec)
+        assert PASSWORD not in text and token not in text and token.split(".")[1] not in text

@@ -156,3 +156,19 @@ def test_the_grafana_dashboard_only_charts_metrics_we_export():
     }
     assert used and used <= exported, used - exported
     assert exported <= used, f"not charted: {exported - used}"
+
+
+def test_admin_routes_get_a_latency_series_each(client):
+    before = scrape(client)
+    client.get("/admin/api/v1/openapi.json")
+    client.get("/admin/api/v1/listings/424242")  # no token: 401, still counted under its rule
+
+    after = scrape(client)
+
+    def delta(route: str, status: str) -> float:
+        return sample(after, HTTP_COUNT, route=route, method="GET", status=status) - sample(
+            before, HTTP_COUNT, route=route, method="GET", status=status
+        )
+
+    assert delta("/admin/api/v1/openapi.json", "200") == 1
+    assert delta("/admin/api/v1/listings/<int:listing_id>", "401") == 1
