@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from chatbot.config import INSTANCE_DIR, Settings
 from chatbot.extensions import make_engine, make_redis, make_session_factory
 from chatbot.logs import configure_logging
+from chatbot.services import market_version
 
 
 @dataclass(frozen=True)
@@ -49,9 +50,11 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
     # tokens. Without this Flask builds a signing serializer on every request.
     app.session_interface = _NoSessions()
     engine = make_engine(settings.database_url)
-    app.extensions["junggyenara"] = Runtime(
+    rt = Runtime(
         settings=settings, engine=engine, sessions=make_session_factory(engine), redis=make_redis(settings)
     )
+    app.extensions["junggyenara"] = rt
+    market_version.watch(rt.sessions, rt.redis)  # every commit that changes a listing card
     configure_logging(settings.log_format)  # text, or JSON lines in the image; redacted either way
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # one line per plugin
 

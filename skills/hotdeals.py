@@ -13,17 +13,17 @@ from typing import Any
 from chatbot.kakao import carousel, list_card, list_item, simple_text, skill_response
 from chatbot.services.deals import DealQuery, current_snapshot, find_board, select_deals
 from chatbot.timeutil import SEOUL, humanize_age, utcnow
+from skills.answers import AnswerMemo, asked_from
 from skills.nav import go_to
 from skills.registry import PreparedResponse, SkillContext, skill
 
 ITEMS_PER_CARD = 4  # listCard inside a carousel: at most 4 items (GB-FMT §ListCard)
 CARDS_PER_PAGE = 5  # a carousel of listCards: at most 5 cards (GB-FMT §Carousel)
 PAGE_SIZE = ITEMS_PER_CARD * CARDS_PER_PAGE
-RENDER_CACHE_SIZE = 512
 
-# Rendered answers per (snapshot version, filters, page, calling block, minute): a popular
-# question is built once per minute per process, not once per request.
-_rendered: dict[tuple[Any, ...], PreparedResponse] = {}
+# Answers per (snapshot version, filters, page, calling block): a popular question is built once
+# per minute per process, not once per request.
+_answers = AnswerMemo()
 
 PREPARING = "🔥 핫딜을 준비하고 있어요. 잠시 후 다시 확인해 주세요."
 NOTHING_FOUND = "조건에 맞는 진행 중인 핫딜이 없어요. 다른 조건으로 찾아 보세요."
@@ -55,23 +55,8 @@ def hotdeals(ctx: SkillContext) -> dict[str, Any] | PreparedResponse:
     if not snapshot["boards"]:
         return skill_response([simple_text(PREPARING)], quick_replies=[go_to(ctx, "처음으로", "welcome")])
     query, page = _read_request(ctx, snapshot)
-    now = utcnow()
-    # The answer depends only on these; ages ("3분 전") are shown to the minute.
-    key = (
-        snapshot["version"],
-        query,
-        page,
-        ctx.payload.block_id,
-        tuple(ctx.settings.kakao_block_ids.items()),
-        int(now.timestamp() // 60),
-    )
-    response = _rendered.get(key)
-    if response is None:
-        response = PreparedResponse.of(_render(ctx, snapshot, query, page, now))
-        if len(_rendered) >= RENDER_CACHE_SIZE:
-            _rendered.clear()
-        _rendered[key] = response
-    return response
+    key = (snapshot["version"], query, page, *asked_from(ctx))
+    return _answers.answer(key, lambda: _render(ctx, snapshot, query, page, utcnow()))
 
 
 def _render(

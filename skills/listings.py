@@ -24,14 +24,15 @@ from chatbot.kakao import (
 )
 from chatbot.models import Listing
 from chatbot.services import listings as service
-from chatbot.services import photos
+from chatbot.services import market_version, photos
 from chatbot.services.listings import CATEGORIES, FIELD_LABELS, STATUS_LABELS, TRADE_METHODS
 from chatbot.services.orders import allowed_methods
 from chatbot.timeutil import humanize_age
+from skills.answers import AnswerMemo, asked_from
 from skills.forms import draft_context, draft_of, end_draft, errors_text, form_values
 from skills.members import current_member, registration_needed
 from skills.nav import button_to, go_to
-from skills.registry import SkillContext, skill
+from skills.registry import PreparedResponse, SkillContext, skill
 
 logger = logging.getLogger("junggyenara.skills.listings")
 
@@ -41,6 +42,10 @@ IMAGES_PARAM = "images"
 PAGE_SIZE = 10  # a carousel holds at most 10 cards (GB-FMT §Carousel)
 PLACEHOLDER_PATH = "/static/no-photo.png"
 ALL = "all"  # the `category` of "every category" in our quickReplies
+
+# Browse and search pages are the same for every viewer: rendered once per market version.
+_browse_answers = AnswerMemo()
+_search_answers = AnswerMemo()
 
 
 # --- pieces --------------------------------------------------------------------------------------
@@ -209,7 +214,7 @@ def _category_menu(ctx: SkillContext, intro: str) -> dict[str, Any]:
 
 
 @skill("listings")
-def listings(ctx: SkillContext) -> dict[str, Any]:
+def listings(ctx: SkillContext) -> dict[str, Any] | PreparedResponse:
     """Listings of a `category` (clientExtra/params, or the utterance naming one; "전체"/all = every
     category), newest first, 10 per page; the "다음 ▶" quickReply carries the keyset cursor
     `before`. Without a category: the category menu."""
@@ -231,16 +236,22 @@ def listings(ctx: SkillContext) -> dict[str, Any]:
         except InvalidInput as exc:
             return _category_menu(ctx, exc.user_message)
     label = CATEGORIES[category] if category else "전체"
-    page = service.browse(ctx.db, category, before=_cursor(ctx), limit=PAGE_SIZE)
-    extra = {"category": category or ALL, "before": page.next_before}
-    return _page_answer(
-        ctx,
-        page,
-        f"🛍️ {label} 새 판매글이에요.",
-        f"'{label}'에 아직 판매글이 없어요. 첫 판매글을 올려 보세요!",
-        go_to(ctx, "다음 ▶", "listings", extra=extra, message_text=f"{label} 더 보기"),
-        _market_replies(ctx),
-    )
+    before = _cursor(ctx)
+
+    def render() -> dict[str, Any]:
+        page = service.browse(ctx.db, category, before=before, limit=PAGE_SIZE)
+        extra = {"category": category or ALL, "before": page.next_before}
+        return _page_answer(
+            ctx,
+            page,
+            f"🛍️ {label} 새 판매글이에요.",
+            f"'{label}'에 아직 판매글이 없어요. 첫 판매글을 올려 보세요!",
+            go_to(ctx, "다음 ▶", "listings", extra=extra, message_text=f"{label} 더 보기"),
+            _market_replies(ctx),
+        )
+
+    key = (market_version.current(ctx.redis), category, before, *asked_from(ctx))
+    return _browse_answers.answer(key, render)
 
 
 @skill("listing")
@@ -298,7 +309,7 @@ def listing(ctx: SkillContext) -> dict[str, Any]:
 
 
 @skill("search")
-def search(ctx: SkillContext) -> dict[str, Any]:
+def search(ctx: SkillContext) -> dict[str, Any] | PreparedResponse:
     """Listings whose title/description hold every word of `query` (else the utterance after "검색"),
     newest first, 10 per page with the keyset cursor in the "다음 ▶" quickReply."""
     query = ctx.param("query")
@@ -310,16 +321,22 @@ def search(ctx: SkillContext) -> dict[str, Any]:
             [simple_text("🔎 무엇을 찾을까요? '검색 아이폰'처럼 말해 주세요.")],
             quick_replies=_market_replies(ctx),
         )
-    page = service.search(ctx.db, query, before=_cursor(ctx), limit=PAGE_SIZE)
-    extra = {"query": query, "before": page.next_before}
-    return _page_answer(
-        ctx,
-        page,
-        f"🔎 '{query}' 검색 결과예요.",
-        f"'{query}'에 맞는 판매글이 없어요. 다른 말로 찾아 보세요.",
-        go_to(ctx, "다음 ▶", "search", extra=extra, message_text=f"검색 {query}"),
-        _market_replies(ctx),
-    )
+    before = _cursor(ctx)
+
+    def render() -> dict[str, Any]:
+        page = service.search(ctx.db, query, before=before, limit=PAGE_SIZE)
+        extra = {"query": query, "before": page.next_before}
+        return _page_answer(
+            ctx,
+            page,
+            f"🔎 '{query}' 검색 결과예요.",
+            f"'{query}'에 맞는 판매글이 없어요. 다른 말로 찾아 보세요.",
+            go_to(ctx, "다음 ▶", "search", extra=extra, message_text=f"검색 {query}"),
+            _market_replies(ctx),
+        )
+
+    key = (market_version.current(ctx.redis), query, before, *asked_from(ctx))
+    return _search_answers.answer(key, render)
 
 
 @skill("my-listings")
