@@ -420,3 +420,19 @@ def test_a_listing_soft_deleted_during_the_job_leaves_no_objects(
         ingest_listing_photos(session, storage_for(app), rt.settings, listing_id)
     assert len(fetched) == 1  # the second photo is not fetched for a deleted listing
     assert s3_keys(s3_endpoint, s3_bucket) == {}
+
+
+def test_a_listing_deleted_through_the_admin_api_loses_its_photos_too(
+    app, rt, client, image_host, s3_endpoint, s3_bucket
+):
+    from tests.admin_helpers import API, access_token, bearer, make_admins
+
+    listing_id = make_listing(rt, [image_host.url("/gps.jpg")])
+    with rt.sessions() as session:
+        ingest_listing_photos(session, storage_for(app), rt.settings, listing_id)
+    assert len(s3_keys(s3_endpoint, s3_bucket, f"listings/{listing_id}/")) == 2
+    operator = bearer(access_token(rt, make_admins(rt)["operator"]))
+    assert client.delete(f"{API}/listings/{listing_id}", headers=operator).status_code == 204
+    with app.app_context():
+        SimpleWorker([photo_queue(rt.redis)], connection=rq_connection(rt.redis)).work(burst=True)
+    assert s3_keys(s3_endpoint, s3_bucket, f"listings/{listing_id}/") == {}

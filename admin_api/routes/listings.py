@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
+
+from flask import current_app
 
 from admin_api import blueprint
 from admin_api.auth import db
 from admin_api.routes import watch
 from admin_api.schemas import ListingOut, ListingQuery, Page
 from admin_api.spec import endpoint
+from chatbot import runtime
 from chatbot.errors import InvalidTransition
 from chatbot.models import Listing
 from chatbot.services import listings as listing_service
+from chatbot.services import photos
+
+logger = logging.getLogger("junggyenara.admin_api.listings")
 
 TAGS = ("listings",)
 
@@ -65,6 +72,12 @@ def restore_listing(listing_id: int) -> ListingOut:
 @blueprint.delete("/listings/<int:listing_id>")
 @endpoint(ok=204, role="operator", errors=(404, 409), tags=TAGS)
 def delete_listing(listing_id: int) -> tuple[str, int]:
-    """Delete a listing (soft: it disappears everywhere, the audit log keeps it)."""
-    _move(listing_id, "deleted", "delete")
+    """Delete a listing (soft: it disappears everywhere, the audit log keeps it); the photo worker
+    then deletes its stored photos, as after a seller's own deletion."""
+    listing = _move(listing_id, "deleted", "delete")
+    if listing.photos:
+        try:
+            photos.enqueue_listing_photos(runtime(current_app).redis, listing.id)
+        except Exception:  # the listing is deleted either way; stray files are only storage
+            logger.exception("photo deletion not queued listing_id=%s", listing.id)
     return "", 204
