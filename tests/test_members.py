@@ -170,3 +170,11 @@ def test_a_real_payload_with_app_user_id_stores_both_kakao_keys(client, rt, fixt
         "AnonPfKey0B2",
         "1234567",
     )
+
+
+def test_profile_refuses_a_nickname_someone_else_has(kakao, rt):
+    register(kakao, "someone-else", nickname="먼저온사람", phone="01011112222")
+    register(kakao, SELLER, nickname="판매왕", phone="01012345678")
+    refused = kakao.call("profile", params={"nickname": "먼저온사람"}, user_key=SELLER)
+    assert "닉네임: 이미 누가" in texts_of(refused)
+    assert sorted(m.nickname for m in members(rt)) == ["먼저온사람", "판매왕"]
