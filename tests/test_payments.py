@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -361,6 +362,57 @@ def test_approve_is_idempotent_also_when_clicked_twice_at_once(rt, settings, ord
     with rt.sessions() as session:  # and a replay later
         assert service.approve(session, kp, order_id, payment.id, pg_token) == "paid"
     assert standin.calls().count("approve") == 1
+
+
+def test_a_new_start_while_the_approval_url_arrives_does_not_deadlock(
+    rt, settings, order, standin, monkeypatch
+):
+    """start (결제하기 pressed again) and approve (KakaoPay's redirect) of one order at once: both
+    take the order row first, then the payment, so neither waits for the other in a circle (the
+    loser of a MariaDB deadlock would get an error page). The newest link wins: the old payment is
+    superseded and charges nothing."""
+    order_id, buyer, _, _ = order
+    payment, pg_token = _start(rt, settings, order_id, buyer)
+    original = order_service.lock_order
+
+    def slow_for_start(session, locked_id):
+        locked = original(session, locked_id)
+        if threading.current_thread().name == "start":
+            time.sleep(0.5)  # start holds the order row while approve arrives
+        return locked
+
+    monkeypatch.setattr(order_service, "lock_order", slow_for_start)
+    kp = client_for(settings)
+    results: dict[str, object] = {}
+
+    def run(name, call) -> None:
+        with rt.sessions() as session:
+            try:
+                results[name] = call(session)
+            except Exception as exc:
+                results[name] = exc
+
+    starting = threading.Thread(
+        name="start", target=run, args=("start", lambda s: service.start(s, kp, settings, order_id, buyer.id))
+    )
+    approving = threading.Thread(
+        name="approve",
+        target=run,
+        args=("approve", lambda s: service.approve(s, kp, order_id, payment.id, pg_token)),
+    )
+    starting.start()
+    time.sleep(0.15)
+    approving.start()
+    starting.join(15)
+    approving.join(15)
+    assert isinstance(results["start"], service.Redirect), results
+    assert isinstance(results["approve"], InvalidTransition), results
+    assert [(p.status, p.failure) for p in payments_of(rt, order_id)] == [
+        ("FAILED", "superseded"),
+        ("READY", None),
+    ]
+    assert "approve" not in standin.calls()
+    assert order_of(rt, order_id).status == "pending_payment"
 
 
 def test_a_lost_approve_answer_is_resolved_by_the_lookup(rt, settings, order, standin):

@@ -11,7 +11,7 @@
 
 The amount is the order's (int KRW); `partner_order_id` is our order id and `partner_user_id` the
 buyer's member id (KakaoPay forbids personal data there). The tid is never shown to anyone.
-Approving holds the payment and order rows locked (`FOR UPDATE`) for the duration of the call, so a
+Approving holds the order and payment rows locked (`FOR UPDATE`) for the duration of the call, so a
 double-clicked or replayed approval URL waits and then finds the payment APPROVED; if KakaoPay's
 answer is lost, the order lookup (`order`) decides.
 """
@@ -125,6 +125,10 @@ class Redirect:
 
 
 def _lock_payment(session: Session, order_id: int, payment_id: int) -> tuple[Payment, Order]:
+    """Payment `payment_id` of order `order_id` and the order, both rows locked (`FOR UPDATE`) and
+    re-read. Every flow locks the order row before its payments (start, approve, refund,
+    reconcile), so two flows on one order queue instead of deadlocking. Raises `NotFound`."""
+    order = order_service.lock_order(session, order_id)
     payment = session.scalar(
         select(Payment)
         .where(Payment.id == payment_id, Payment.order_id == order_id)
@@ -133,7 +137,7 @@ def _lock_payment(session: Session, order_id: int, payment_id: int) -> tuple[Pay
     )
     if payment is None:
         raise NotFound("결제 정보를 찾을 수 없어요.")
-    return payment, order_service.lock_order(session, order_id)
+    return payment, order
 
 
 def _unpaid(order: Order) -> None:
@@ -413,11 +417,14 @@ def reconcile(session: Session, client: KakaoPayClient, settings: Settings) -> d
 
 
 def _reconcile_one(session: Session, client: KakaoPayClient, payment_id: int) -> str:
-    payment = session.scalar(select(Payment).where(Payment.id == payment_id).with_for_update())
-    if payment is None or payment.status != "READY":
+    order_id = session.scalar(select(Payment.order_id).where(Payment.id == payment_id))
+    if order_id is None:
+        session.rollback()
+        return "skipped"
+    payment, order = _lock_payment(session, order_id, payment_id)  # the order row first, as everywhere
+    if payment.status != "READY":
         session.rollback()
         return "skipped"  # settled meanwhile by the web flow
-    order = order_service.lock_order(session, payment.order_id)
     found = _lookup(client, payment.tid) if payment.tid else {"status": "READY"}
     if found is None:
         session.rollback()
