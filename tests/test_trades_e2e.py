@@ -223,6 +223,23 @@ def test_cancel_after_payment_refunds_and_is_refused_once_shipped(kakao, client,
     assert order_of(rt, order_id).status == "completed"
 
 
+def test_the_buyer_cancels_a_paid_order_from_my_orders_and_is_refunded(kakao, client, rt, market, standin):
+    order_id, start_url = _buy_kakaopay(kakao, rt, market)
+    follow_kakaopay(client, start_url)
+    assert "결제가 끝난 거래예요" in _call(kakao, "cancel-reservation", order_id, BUYER)
+    assert order_of(rt, order_id).status == "paid"
+    refund = button(kakao.call("my-orders", user_key=BUYER), "취소·환불")
+    token = parse_qs(urlsplit(refund["webLinkUrl"]).query)["t"][0]
+    done = client.post(urlsplit(refund["webLinkUrl"]).path, data={"t": token})
+    assert done.status_code == 200 and "환불했어요" in done.get_data(as_text=True)
+    [payment] = payments_of(rt, order_id)
+    assert (payment.status, payment.canceled_amount) == ("CANCELED", 30000)
+    assert standin.payment(payment.tid)["canceled_amount"]["total"] == 30000
+    assert standin.calls().count("cancel") == 1
+    assert (order_of(rt, order_id).status, fresh(rt, Listing, market).status) == ("canceled", "on_sale")
+    assert "취소" in texts_of(kakao.call("my-orders", user_key=BUYER))
+
+
 def test_the_seller_cancels_an_unpaid_order_and_the_buyers_payment_is_never_taken(
     kakao, client, rt, market, standin
 ):
