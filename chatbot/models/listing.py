@@ -37,7 +37,8 @@ class Listing(Base):
     open_chat_url: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(10), default="on_sale")
     view_count: Mapped[int] = mapped_column(Integer, default=0)
-    search_text: Mapped[str] = mapped_column(Text, default="")
+    # Deferred: only SQL reads it (the FULLTEXT match); a card never needs its kilobytes of tokens.
+    search_text: Mapped[str] = mapped_column(Text, default="", deferred=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 import redis
 from sqlalchemy import ColumnElement, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from chatbot.errors import Forbidden, InvalidInput, InvalidTransition, NotFound
 from chatbot.models import Listing, ListingPhoto, Member
@@ -405,7 +405,8 @@ def create_listing(
 
 
 def _with_details(stmt: Any) -> Any:
-    return stmt.options(selectinload(Listing.seller), selectinload(Listing.photos))
+    # The seller in the same query (every listing has one); photos in one more for the whole page.
+    return stmt.options(joinedload(Listing.seller, innerjoin=True), selectinload(Listing.photos))
 
 
 def get_listing(
