@@ -122,10 +122,10 @@ def _choose_method(ctx: SkillContext, listing_id: int, viewer: Member) -> dict[s
     item = listing_service.get_listing(ctx.db, listing_id, viewer)
     if item.seller_id == viewer.id:
         return _answer(ctx, "내 판매글은 살 수 없어요.")
+    if item.status in ("reserved", "sold"):
+        return _answer(ctx, service.taken_message(ctx.db, item, viewer))
     if item.status != "on_sale":
-        return _answer(
-            ctx, service.ALREADY_RESERVED if item.status == "reserved" else "판매중인 상품이 아니에요."
-        )
+        return _answer(ctx, "판매중인 상품이 아니에요.")
     methods = service.allowed_methods(item)
     if not methods:
         return _answer(ctx, "이 상품은 판매자와 오픈채팅으로 먼저 이야기해 주세요.")

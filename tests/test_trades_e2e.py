@@ -154,6 +154,22 @@ def test_kakaopay_flow_to_completed(kakao, client, rt, market, standin):
     assert (order_of(rt, order_id).status, fresh(rt, Listing, market).status) == ("completed", "sold")
 
 
+def test_buying_a_taken_listing_says_who_has_it(kakao, rt, market):
+    kakao.call("reserve", client_extra={"listing_id": market}, user_key=BUYER)
+    for extra in ({"listing_id": market}, {"listing_id": market, "method": "직거래"}):
+        mine = texts_of(kakao.call("buy", client_extra=extra, user_key=BUYER))
+        assert "이미 내가 예약한 상품이에요" in mine, extra
+        theirs = texts_of(kakao.call("buy", client_extra=extra, user_key=STRANGER))
+        assert "이미 예약된 상품입니다" in theirs and "직거래 예약" not in theirs, extra
+    order_id = _order_id(rt)
+    _call(kakao, "confirm-purchase", order_id, BUYER)
+    _call(kakao, "confirm-sale", order_id, SELLER)
+    for extra in ({"listing_id": market}, {"listing_id": market, "method": "카카오페이"}):
+        assert "이미 판매된 상품입니다" in texts_of(kakao.call("buy", client_extra=extra, user_key=STRANGER))
+    with rt.sessions() as session:
+        assert session.query(Order).count() == 1
+
+
 def test_a_non_member_is_led_to_register_and_back_to_the_listing(kakao, rt, market):
     from tests.market_helpers import call_with_contexts, contexts_of
 

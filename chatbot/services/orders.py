@@ -339,7 +339,7 @@ def place_order(session: Session, listing_id: int, buyer: Member, method: str) -
         if listing.seller_id == buyer.id:
             raise Forbidden("내 판매글은 살 수 없어요.")
         if listing.status in ("reserved", "sold"):
-            raise Conflict(_already(session, listing, buyer))
+            raise Conflict(taken_message(session, listing, buyer))
         if method not in allowed_methods(listing):
             offered = ", ".join(METHODS[m] for m in allowed_methods(listing)) or "오픈채팅 문의"
             raise InvalidInput(
@@ -376,7 +376,9 @@ def place_order(session: Session, listing_id: int, buyer: Member, method: str) -
     return order
 
 
-def _already(session: Session, listing: Listing, buyer: Member) -> str:
+def taken_message(session: Session, listing: Listing, buyer: Member) -> str:
+    """Why `buyer` cannot buy `listing` (예약중 or 판매완료), in Korean: "이미 판매된 상품입니다.",
+    "이미 내가 예약한 상품이에요. …" (their own active order holds it) or `ALREADY_RESERVED`."""
     if listing.status == "sold":
         return "이미 판매된 상품입니다."
     mine = session.scalar(
