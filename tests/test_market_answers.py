@@ -49,7 +49,7 @@ def test_a_new_listing_shows_on_the_next_browse_and_search(kakao, market):
     after = kakao.call("listings", client_extra=DIGITAL, user_key=BUYER)
     found_after = kakao.call("search", "검색 노트북", user_key=BUYER)
     assert len(listing_ids(after)) == len(listing_ids(before)) + 1
-    assert [c["title"] for c in cards(after)][0] == "두 번째 노트북"
+    assert cards(after)[0]["title"] == "두 번째 노트북"
     assert len(listing_ids(found_after)) == len(listing_ids(found)) + 1
 
 
