@@ -406,3 +406,42 @@ def test_seed_demo_fills_every_category_once(runner, rt, kakao):
     assert listing_ids(kakao.call("search", params={"query": "아이폰"}))
     for code in service.CATEGORIES:  # every category's page shows its two listings as cards
         assert len(listing_ids(kakao.call("listings", client_extra={"category": code}))) == 2
+
+
+def test_a_listing_at_every_limit_renders_valid_cards(kakao, rt, monkeypatch):
+    """40-character title and place, 1000-character description, 1억 원, 10 ready photos: every
+    answer that shows it is a strictly valid SkillResponse (texts cut with "…", not refused)."""
+    monkeypatch.setattr("chatbot.services.photos.photo_url", lambda settings, key: f"https://cdn.test/{key}")
+    register(kakao)
+    urls = [f"{SECURE_URL}&n={i}" for i in range(service.PHOTOS_MAX)]
+    title, place = "가" * service.TITLE_MAX, "나" * service.PLACE_MAX
+    description = ("긴 설명입니다. " * 200)[: service.DESCRIPTION_MAX]
+    posted = sell(
+        kakao, title=title, place=place, description=description, price="1억", images=secureimage(*urls)
+    )
+    assert "올렸어요" in texts_of(posted) and "사진 10장" in texts_of(posted)
+    with rt.sessions() as session:
+        for photo in session.scalars(select(ListingPhoto)):
+            photo.status, photo.image_key, photo.thumb_key = (
+                "ready",
+                f"big{photo.position}",
+                f"th{photo.position}",
+            )
+        session.commit()
+    [listing] = listings(rt)
+    assert (len(listing.title), len(listing.place), len(listing.description)) == (40, 40, 1000)
+
+    detail = kakao.call("listing", client_extra={"listing_id": listing.id}, user_key=BUYER)
+    assert [c["thumbnail"]["imageUrl"] for c in cards(detail, "basicCard")] == [
+        f"https://cdn.test/big{i}" for i in range(10)
+    ]
+    assert "100,000,000원" in texts_of(detail)
+    kakao.call("listing", client_extra={"listing_id": listing.id}, user_key=SELLER)
+    for answer in (
+        kakao.call("listings", client_extra={"category": "digital"}),
+        kakao.call("search", params={"query": "가가가"}),
+        kakao.call("my-listings", user_key=SELLER),
+    ):
+        [card] = cards(answer)
+        assert card["title"].endswith("…") and card["price"] == 100_000_000
+        assert card["thumbnails"][0]["imageUrl"] == "https://cdn.test/th0"
