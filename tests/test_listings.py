@@ -445,3 +445,25 @@ def test_a_listing_at_every_limit_renders_valid_cards(kakao, rt, monkeypatch):
         [card] = cards(answer)
         assert card["title"].endswith("…") and card["price"] == 100_000_000
         assert card["thumbnails"][0]["imageUrl"] == "https://cdn.test/th0"
+
+
+def test_a_page_view_writes_nothing_to_the_database(kakao, rt):
+    """Views are counted in Redis only: opening a listing sends the DB reads, never a write."""
+    from sqlalchemy import event
+
+    register(kakao)
+    sell(kakao)
+    [listing] = listings(rt)
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement.lstrip().split(None, 1)[0].upper())
+
+    event.listen(rt.engine, "before_cursor_execute", record)
+    try:
+        for _ in range(5):
+            kakao.call("listing", client_extra={"listing_id": listing.id}, user_key=BUYER)
+    finally:
+        event.remove(rt.engine, "before_cursor_execute", record)
+    assert statements and set(statements) <= {"SELECT"}
+    assert rt.redis.get(service.VIEWS_KEY.format(listing.id)) == "5"
