@@ -128,6 +128,27 @@ def test_mariadb_uses_a_fulltext_index_because_short_words_would_be_dropped(rt):
         plan = conn.execute(text("EXPLAIN " + sql)).mappings().all()
         assert plan[0]["type"] == "fulltext" and plan[0]["key"] == "ix_listings_search_text"
 
+    # The statement `search` really sends (status filter, newest first, one page) uses it too.
+    from sqlalchemy import event
+
+    sent: list[tuple[str, object]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if "MATCH" in statement:
+            sent.append((statement, parameters))
+
+    event.listen(rt.engine, "before_cursor_execute", record)
+    try:
+        with rt.sessions() as session:
+            assert len(service.search(session, "원목 의자").items) == 1
+    finally:
+        event.remove(rt.engine, "before_cursor_execute", record)
+    [(statement, parameters)] = sent
+    with rt.engine.connect() as conn:
+        plan = conn.exec_driver_sql("EXPLAIN " + statement, parameters).mappings().all()
+    listings_row = next(row for row in plan if row["table"] == "listings")
+    assert listings_row["type"] == "fulltext" and listings_row["key"] == "ix_listings_search_text"
+
 
 def test_sqlite_falls_back_to_like(tmp_path):
     from chatbot import create_app, runtime
