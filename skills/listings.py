@@ -9,6 +9,7 @@ once ingested, else our own placeholder image; a Kakao or foreign URL is never h
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from chatbot.errors import InvalidInput
@@ -44,8 +45,7 @@ PLACEHOLDER_PATH = "/static/no-photo.png"
 ALL = "all"  # the `category` of "every category" in our quickReplies
 
 # Browse and search pages are the same for every viewer: rendered once per market version.
-_browse_answers = AnswerMemo()
-_search_answers = AnswerMemo()
+_public_pages = AnswerMemo()
 
 
 # --- pieces --------------------------------------------------------------------------------------
@@ -129,6 +129,25 @@ def _page_answer(
     cards = [listing_card(ctx, listing, owner=owner) for listing in page.items]
     quick = ([next_reply] if page.next_before is not None and next_reply else []) + replies
     return skill_response([simple_text(intro), carousel("commerceCard", cards)], quick_replies=quick[:10])
+
+
+def _public_page(
+    ctx: SkillContext,
+    asked: tuple[Any, ...],
+    fetch: Callable[[], service.Page],
+    intro: str,
+    empty: str,
+    more: Callable[[int | None], dict[str, Any]],
+) -> PreparedResponse:
+    """A page that every viewer sees alike (browse, search), rendered once per market version and
+    question (`asked`: skill name, filters, cursor). `fetch()` reads the page from the DB on a miss;
+    `more(next_before)` is its "다음 ▶" quickReply."""
+
+    def render() -> dict[str, Any]:
+        page = fetch()
+        return _page_answer(ctx, page, intro, empty, more(page.next_before), _market_replies(ctx))
+
+    return _public_pages.answer((market_version.current(ctx.redis), *asked, *asked_from(ctx)), render)
 
 
 def _market_replies(ctx: SkillContext) -> list[dict[str, Any]]:
@@ -237,21 +256,20 @@ def listings(ctx: SkillContext) -> dict[str, Any] | PreparedResponse:
             return _category_menu(ctx, exc.user_message)
     label = CATEGORIES[category] if category else "전체"
     before = _cursor(ctx)
-
-    def render() -> dict[str, Any]:
-        page = service.browse(ctx.db, category, before=before, limit=PAGE_SIZE)
-        extra = {"category": category or ALL, "before": page.next_before}
-        return _page_answer(
+    return _public_page(
+        ctx,
+        ("listings", category, before),
+        lambda: service.browse(ctx.db, category, before=before, limit=PAGE_SIZE),
+        f"🛍️ {label} 새 판매글이에요.",
+        f"'{label}'에 아직 판매글이 없어요. 첫 판매글을 올려 보세요!",
+        lambda after: go_to(
             ctx,
-            page,
-            f"🛍️ {label} 새 판매글이에요.",
-            f"'{label}'에 아직 판매글이 없어요. 첫 판매글을 올려 보세요!",
-            go_to(ctx, "다음 ▶", "listings", extra=extra, message_text=f"{label} 더 보기"),
-            _market_replies(ctx),
-        )
-
-    key = (market_version.current(ctx.redis), category, before, *asked_from(ctx))
-    return _browse_answers.answer(key, render)
+            "다음 ▶",
+            "listings",
+            extra={"category": category or ALL, "before": after},
+            message_text=f"{label} 더 보기",
+        ),
+    )
 
 
 @skill("listing")
@@ -322,21 +340,16 @@ def search(ctx: SkillContext) -> dict[str, Any] | PreparedResponse:
             quick_replies=_market_replies(ctx),
         )
     before = _cursor(ctx)
-
-    def render() -> dict[str, Any]:
-        page = service.search(ctx.db, query, before=before, limit=PAGE_SIZE)
-        extra = {"query": query, "before": page.next_before}
-        return _page_answer(
-            ctx,
-            page,
-            f"🔎 '{query}' 검색 결과예요.",
-            f"'{query}'에 맞는 판매글이 없어요. 다른 말로 찾아 보세요.",
-            go_to(ctx, "다음 ▶", "search", extra=extra, message_text=f"검색 {query}"),
-            _market_replies(ctx),
-        )
-
-    key = (market_version.current(ctx.redis), query, before, *asked_from(ctx))
-    return _search_answers.answer(key, render)
+    return _public_page(
+        ctx,
+        ("search", query, before),
+        lambda: service.search(ctx.db, query, before=before, limit=PAGE_SIZE),
+        f"🔎 '{query}' 검색 결과예요.",
+        f"'{query}'에 맞는 판매글이 없어요. 다른 말로 찾아 보세요.",
+        lambda after: go_to(
+            ctx, "다음 ▶", "search", extra={"query": query, "before": after}, message_text=f"검색 {query}"
+        ),
+    )
 
 
 @skill("my-listings")
