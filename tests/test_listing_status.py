@@ -115,3 +115,20 @@ def test_the_status_skill_refuses_strangers_and_bad_ids(kakao, rt, two_members_a
         "listing-status", client_extra={"listing_id": listing_id, "status": "삭제"}, user_key="not-a-member"
     )
     assert "회원가입" in texts_of(stranger)
+
+
+@pytest.mark.parametrize("word", ["숨김", "판매중", "삭제"])
+def test_a_reserved_listing_is_moved_only_by_its_trade(kakao, rt, two_members_and_a_listing, word):
+    """예약중 is held by an order (services.orders): the seller's own status command refuses it."""
+    from tests.conftest import texts_of
+
+    _, _, listing_id = two_members_and_a_listing
+    with rt.sessions() as session:
+        service.transition(session.get(Listing, listing_id), "reserved")
+        session.commit()
+    answer = kakao.call(
+        "listing-status", client_extra={"listing_id": listing_id, "status": word}, user_key="owner"
+    )
+    assert "거래 중인 판매글" in texts_of(answer)
+    with rt.sessions() as session:
+        assert session.get(Listing, listing_id).status == "reserved"
