@@ -17,14 +17,15 @@ ACTION=${1:?migrate or deploy}
 IMAGE=${2:?image reference}
 PARAM_PATH=${PARAM_PATH:-/junggyenara/production/env/}
 TARGET_GROUP_ARN=${TARGET_GROUP_ARN:-}
-ENV_FILE=/etc/junggyenara/app.env
-STATE_DIR=/var/lib/junggyenara
+CONFIG_DIR=${ROLLOUT_CONFIG_DIR:-/etc/junggyenara}  # overridable for tests/test_ops_rollout.py
+STATE_DIR=${ROLLOUT_STATE_DIR:-/var/lib/junggyenara}
+ENV_FILE=$CONFIG_DIR/app.env
 PORT=8000
 
 log() { echo "[rollout $(hostname) $(date -u +%H:%M:%S)] $*"; }
 
 write_env_file() {
-  install -d -m 700 /etc/junggyenara
+  install -d -m 700 "$CONFIG_DIR"
   umask 077
   aws ssm get-parameters-by-path --path "$PARAM_PATH" --recursive --with-decryption \
     --query 'Parameters[].[Name,Value]' --output text |
@@ -107,8 +108,12 @@ case "$ACTION" in
       exit 1
     fi
     join_alb
-    # One crawler runs at a time whatever the number of instances (its Redis lock).
-    run_role junggyenara-crawler "$IMAGE" crawl --no-healthcheck
+    # One crawler runs at a time whatever the number of instances (its Redis lock). Its metrics
+    # exporter (METRICS_PORT in the settings, if any) is published for Prometheus in the VPC.
+    metrics_port=$(sed -n 's/^METRICS_PORT=//p' "$ENV_FILE" | tail -n 1)
+    crawler_ports=()
+    if [ -n "$metrics_port" ] && [ "$metrics_port" != 0 ]; then crawler_ports=(-p "$metrics_port:$metrics_port"); fi
+    run_role junggyenara-crawler "$IMAGE" crawl --no-healthcheck ${crawler_ports[@]+"${crawler_ports[@]}"}
     run_role junggyenara-worker "$IMAGE" worker --no-healthcheck
     echo "$IMAGE" >"$STATE_DIR/current-image"
     docker image prune -af --filter "until=168h" >/dev/null || true

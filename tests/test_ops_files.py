@@ -7,7 +7,10 @@ rollback after it."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 
 import yaml
 
@@ -122,3 +125,28 @@ def test_deploy_uses_oidc_migrates_before_the_rollout_and_rolls_back():
     assert "failure()" in rollback["if"] and "steps.health.outcome == 'failure'" in rollback["if"]
     assert "PREVIOUS" in rollback["run"]
     assert data["jobs"]["image"]["needs"] == "ci" and rollout["needs"] == "image"
+
+
+def test_gunicorn_takes_workers_and_threads_from_the_environment_and_stops_within_kakaos_limit(tmp_path):
+    """gunicorn.conf.py read as gunicorn reads it, in a child process (it sets up the metrics
+    directory as a side effect, which this process must not get)."""
+    keys = ("workers", "threads", "graceful_timeout", "bind", "worker_class")
+    probe = (
+        "import json, runpy; c = runpy.run_path('gunicorn.conf.py'); "
+        f"print(json.dumps({{k: c[k] for k in {keys!r}}}))"
+    )
+    env = {
+        **os.environ,
+        "GUNICORN_WORKERS": "3",
+        "GUNICORN_THREADS": "6",
+        "GUNICORN_BIND": "0.0.0.0:8000",
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=30
+    )
+    assert out.returncode == 0, out.stderr
+    conf = json.loads(out.stdout)
+    assert (conf["workers"], conf["threads"], conf["bind"]) == (3, 6, "0.0.0.0:8000")
+    assert conf["worker_class"] == "gthread"
+    assert 0 < conf["graceful_timeout"] < 5  # Open Builder gives up on a skill after 5 s
