@@ -323,6 +323,18 @@ def setup_market(ctx: SetupContext) -> None:
     market(ctx)
 
 
+COLD_CURSORS = 8_000  # distinct `before` cursors for listings_cold: more than one run sends
+
+
+def setup_listings_cold(ctx: SetupContext) -> dict[str, Any]:
+    """`listings_cold`: the category page asked from a different cursor each time ("다음 ▶" pressed
+    at another point), so no rendered answer is ever reused: what a miss of the answer memo costs
+    (the page read from MariaDB and rendered)."""
+    top = market(ctx)["detail_listing"]["id"]
+    ctx.cycle = list(range(top, top - COLD_CURSORS, -1))
+    return {"action.clientExtra.before": CYCLE}
+
+
 def setup_listing(ctx: SetupContext) -> dict[str, Any]:
     """`listing`: a digital listing on sale a few pages down, as its "자세히 보기" button asks for it."""
     return {"action.clientExtra": {"listing_id": market(ctx)["detail_listing"]["id"]}}
@@ -395,6 +407,14 @@ SCENARIOS: list[Scenario] = [
         utterance="디지털기기",
         client_extra={"category": "digital"},  # as the category quickReply sends it
         setup=setup_market,
+        expect=has_carousel("commerceCard", 10),
+    ),
+    Scenario(
+        "listings_cold",
+        "/skills/listings",
+        utterance="디지털기기 더 보기",
+        client_extra={"category": "digital"},  # `before`: another cursor per request
+        setup=setup_listings_cold,
         expect=has_carousel("commerceCard", 10),
     ),
     Scenario(
