@@ -262,6 +262,18 @@ def create_standin_app(state_path: str = ":memory:") -> Flask:
 # --- the four calls (each in one store transaction) ----------------------------------------
 
 
+# Longest values ready takes (INDEX.md "ready — request": ≤ 100 / ≤ 255 characters).
+_READY_LIMITS = {
+    "partner_order_id": 100,
+    "partner_user_id": 100,
+    "item_name": 100,
+    "item_code": 100,
+    "approval_url": 255,
+    "cancel_url": 255,
+    "fail_url": 255,
+}
+
+
 def _ready(store: _Store, data: dict[str, Any]) -> dict[str, Any]:
     """ready: stores the payment READY; fixtures current/ready_request_doc.json → ready_response_doc.json."""
     total, tax_free = _int(data.get("total_amount")), _int(data.get("tax_free_amount"))
@@ -280,6 +292,7 @@ def _ready(store: _Store, data: dict[str, Any]) -> dict[str, Any]:
         or total <= 0
         or tax_free is None
         or _int(data.get("quantity")) is None
+        or any(len(str(data.get(k, ""))) > limit for k, limit in _READY_LIMITS.items())
     ):
         raise _approval_failure("INVALID_REQUEST", "필수 항목이 없거나 잘못되었어요.")
     tid = "T" + secrets.token_hex(10)[:19]

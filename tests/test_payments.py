@@ -155,6 +155,35 @@ def test_error_codes_and_bodies_are_shaped_like_the_fixtures(kp, standin):
     assert unauthorized.status_code == 401
 
 
+def test_ready_refuses_what_the_doc_does_not_allow(standin):
+    """A zero amount, ids and names over 100 characters, return URLs over 255 (INDEX.md field table)."""
+    sample = fixture("current/ready_request_doc.json")
+    for bad in (
+        {"total_amount": "0"},
+        {"item_name": "가" * 101},
+        {"partner_order_id": "1" * 101},
+        {"approval_url": "https://example.test/" + "a" * 235},
+    ):
+        resp = requests.post(
+            f"{standin.base_url}/online/v1/payment/ready",
+            json={**sample, **bad},
+            headers={"Authorization": f"SECRET_KEY {STANDIN_KEY}"},
+            timeout=5,
+        )
+        assert resp.status_code == 400 and resp.json()["error_code"] == APPROVAL_FAILURE, bad
+
+
+def test_our_return_urls_fit_kakaopays_limit(rt, settings, order, standin):
+    order_id, buyer, _, _ = order
+    long_host = settings.with_overrides(public_base_url="https://" + "b" * 60 + ".example.com")
+    with rt.sessions() as session:
+        service.start(session, client_for(settings), long_host, order_id, buyer.id)
+    [payment] = payments_of(rt, order_id)
+    sent = standin.payment(payment.tid)
+    assert all(len(sent[k]) <= 255 for k in ("approval_url", "cancel_url", "fail_url"))
+    assert sent["approval_url"].startswith(long_host.public_base_url + f"/pay/{order_id}/approve?t=")
+
+
 def test_the_doc_sample_request_is_accepted_as_sent(standin):
     """The doc's curl sample sends numbers as strings; the stand-in takes them as KakaoPay does."""
     resp = requests.post(
