@@ -369,6 +369,21 @@ def test_start_sends_our_amount_and_ids(rt, settings, order, standin):
         service.start(session, client_for(settings), settings, order_id, seller.id)
 
 
+def test_a_payment_and_its_refund_run_on_the_legacy_api_too(rt, settings, order, standin):
+    """KAKAOPAY_API=legacy: the same flows over KakaoAK and form bodies."""
+    order_id, buyer, seller, _ = order
+    legacy = settings.with_overrides(kakaopay_api="legacy")
+    kp = client_for(legacy)
+    assert kp.api == "legacy" and kp.base_url == standin.base_url
+    payment, pg_token = _start(rt, legacy, order_id, buyer)
+    with rt.sessions() as session:
+        assert service.approve(session, kp, order_id, payment.id, pg_token) == "paid"
+    with rt.sessions() as session:
+        service.refund(session, kp, order_id, seller)
+    assert standin.payment(payment.tid)["status"] == "CANCEL_PAYMENT"
+    assert (fresh(rt, Payment, payment.id).status, order_of(rt, order_id).status) == ("CANCELED", "canceled")
+
+
 def test_approve_is_idempotent_also_when_clicked_twice_at_once(rt, settings, order, standin):
     order_id, buyer, _, _ = order
     payment, pg_token = _start(rt, settings, order_id, buyer)
