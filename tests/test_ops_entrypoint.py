@@ -76,7 +76,7 @@ def served(migrated_database, redis_client, tmp_path: Path):
             if proc.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"gunicorn did not come up:\n{log_path.read_text(errors='replace')}")
             time.sleep(0.2)
-        yield base, env, log_path
+        yield base, env, log_path, proc
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -87,7 +87,7 @@ def served(migrated_database, redis_client, tmp_path: Path):
 
 
 def test_the_entrypoint_serves_health_and_aggregated_metrics(served):
-    base, env, log_path = served
+    base, env, log_path, proc = served
     status, body, headers = get(f"{base}/healthz")
     assert status == 200 and json.loads(body) == {"status": "ok"} and headers["X-Request-Id"]
 
@@ -110,8 +110,15 @@ def test_the_entrypoint_serves_health_and_aggregated_metrics(served):
         == CALLS
     )
     assert any(Path(env["PROMETHEUS_MULTIPROC_DIR"]).glob("*.db"))
+    # The number of workers comes from the environment (GUNICORN_WORKERS): the master's children.
+    workers = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+    assert len(workers) == int(env["GUNICORN_WORKERS"])
+
+    # A pg_token travels in KakaoPay's redirect URL; gunicorn's access line leaves the query out.
+    assert get(f"{base}/healthz?pg_token=leak-me-0123")[0] == 200
 
     time.sleep(0.5)  # let the log lines reach the file
+    assert "leak-me-0123" not in log_path.read_text()
     lines = [json.loads(line) for line in log_path.read_text().splitlines() if line.startswith("{")]
     skill_lines = [line for line in lines if line.get("skill") == "welcome"]
     access_lines = [line for line in lines if line.get("logger") == "gunicorn.access"]
