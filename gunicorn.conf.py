@@ -35,6 +35,10 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
+# No control socket (gunicorn ≥ 25.1 opens one at $HOME/.gunicorn/gunicorn.ctl): nothing here uses
+# `gunicornc`, the image's user cannot write its HOME (/app) so every start would log an error, and
+# two servers on one machine (tests, api-check, bench) would take each other's socket.
+control_socket_disable = True
 
 
 class JsonAccessLogger(Logger):

@@ -130,7 +130,7 @@ def test_deploy_uses_oidc_migrates_before_the_rollout_and_rolls_back():
 def test_gunicorn_takes_workers_and_threads_from_the_environment_and_stops_within_kakaos_limit(tmp_path):
     """gunicorn.conf.py read as gunicorn reads it, in a child process (it sets up the metrics
     directory as a side effect, which this process must not get)."""
-    keys = ("workers", "threads", "graceful_timeout", "bind", "worker_class")
+    keys = ("workers", "threads", "graceful_timeout", "bind", "worker_class", "control_socket_disable")
     probe = (
         "import json, runpy; c = runpy.run_path('gunicorn.conf.py'); "
         f"print(json.dumps({{k: c[k] for k in {keys!r}}}))"
@@ -149,4 +149,5 @@ def test_gunicorn_takes_workers_and_threads_from_the_environment_and_stops_withi
     conf = json.loads(out.stdout)
     assert (conf["workers"], conf["threads"], conf["bind"]) == (3, 6, "0.0.0.0:8000")
     assert conf["worker_class"] == "gthread"
+    assert conf["control_socket_disable"] is True  # the image's HOME is not writable
     assert 0 < conf["graceful_timeout"] < 5  # Open Builder gives up on a skill after 5 s
