@@ -19,13 +19,16 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	@touch $@
 
 ## run: serve on 127.0.0.1:$(PORT) with embedded defaults (SQLite, in-process cache) + the crawler loop
+# One worker (8 threads) unless REDIS_URL is set: the embedded cache lives in the process, and a second
+# worker would keep its own (views, the market version, suspensions) and answer from it.
+RUN_WORKERS := $(if $(REDIS_URL),2,1)
 run: $(VENV)/.synced
 	$(VENV)/bin/flask db upgrade
 	$(VENV)/bin/flask seed-demo
 	@echo "중계나라: http://127.0.0.1:$(PORT)  (skills at /skills/<name>; Ctrl-C stops)"
 	@trap 'kill 0' EXIT INT TERM; \
 	  $(VENV)/bin/flask crawl --loop & \
-	  PORT=$(PORT) PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)} GUNICORN_WORKERS=$${GUNICORN_WORKERS:-2} \
+	  PORT=$(PORT) PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)} GUNICORN_WORKERS=$${GUNICORN_WORKERS:-$(RUN_WORKERS)} GUNICORN_THREADS=$${GUNICORN_THREADS:-8} \
 	  $(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
 
 ## serve: the server alone (no crawler)
