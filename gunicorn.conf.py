@@ -12,29 +12,30 @@ from pathlib import Path
 
 from gunicorn.glogging import Logger
 
-bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
+# An empty variable (as .env.example lists them) means the default, like an unset one.
+bind = os.environ.get("GUNICORN_BIND") or f"127.0.0.1:{os.environ.get('PORT') or '8000'}"
 workers = int(os.environ.get("GUNICORN_WORKERS") or min(2 * multiprocessing.cpu_count() + 1, 8))
 # Threads let one worker overlap Redis/DB waits; skills run in a small pool inside each worker.
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS") or "4")
 # A worker silent for this long is killed (gthread heartbeats while requests run in threads).
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT") or "30")
 # On SIGTERM (a deploy), requests in flight get this long to finish: below Kakao's 5 s skill limit,
 # since Open Builder has given up on anything older anyway.
-graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "4"))
-keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
-max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "0"))
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT") or "4")
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE") or "5")
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS") or "0")
+max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER") or "0")
 # Heartbeat files; the image points this at /dev/shm (a container's /tmp may be a slow overlay).
 worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR") or None
 # Scheme (X-Forwarded-Proto) trusted from these proxies; behind the ALB the image trusts any peer,
 # the security group letting only the ALB reach the port.
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS") or "127.0.0.1"
 # The app writes one JSON line per request itself (chatbot.logs); gunicorn's own access line is
 # off unless GUNICORN_ACCESSLOG is set ("-" = stdout), and then it is JSON too (JsonAccessLogger).
 accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
 errorlog = "-"
-loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
+loglevel = os.environ.get("GUNICORN_LOGLEVEL") or "info"
 # No control socket (gunicorn ≥ 25.1 opens one at $HOME/.gunicorn/gunicorn.ctl): nothing here uses
 # `gunicornc`, the image's user cannot write its HOME (/app) so every start would log an error, and
 # two servers on one machine (tests, api-check, bench) would take each other's socket.

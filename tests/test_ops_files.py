@@ -151,3 +151,30 @@ def test_gunicorn_takes_workers_and_threads_from_the_environment_and_stops_withi
     assert conf["worker_class"] == "gthread"
     assert conf["control_socket_disable"] is True  # the image's HOME is not writable
     assert 0 < conf["graceful_timeout"] < 5  # Open Builder gives up on a skill after 5 s
+
+
+def test_empty_gunicorn_variables_mean_the_defaults(tmp_path):
+    """`.env.example` lists GUNICORN_BIND= and GUNICORN_WORKERS= empty; loaded as they stand (an
+    env file, `set -a; . .env`) they must give the defaults, not an empty address or a crash."""
+    names = [line.split("=")[0] for line in (REPO_ROOT / ".env.example").read_text().splitlines()]
+    empty = {name: "" for name in names if name.startswith("GUNICORN_") or name in ("PORT",)}
+    assert "GUNICORN_BIND" in empty
+    for name in ("GUNICORN_TIMEOUT", "GUNICORN_KEEPALIVE", "GUNICORN_LOGLEVEL", "FORWARDED_ALLOW_IPS"):
+        empty[name] = ""
+    probe = (
+        "import json, runpy; c = runpy.run_path('gunicorn.conf.py'); print(json.dumps({k: c[k] for k in "
+        "('bind', 'workers', 'threads', 'timeout', 'graceful_timeout', 'keepalive', 'loglevel')}))"
+    )
+    env = {**os.environ, **empty, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=30
+    )
+    assert out.returncode == 0, out.stderr
+    conf = json.loads(out.stdout)
+    assert conf["bind"] == "127.0.0.1:8000" and conf["workers"] >= 1 and conf["threads"] == 4
+    assert (conf["timeout"], conf["graceful_timeout"], conf["keepalive"], conf["loglevel"]) == (
+        30,
+        4,
+        5,
+        "info",
+    )
