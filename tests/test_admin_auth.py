@@ -424,9 +424,12 @@ def test_demoted_admin_gets_403_at_once(client, rt, admins):
 # --- login throttling -------------------------------------------------------------------------------
 
 
-def test_failed_logins_are_throttled_per_account(client, admins):
+def test_failed_logins_are_throttled_per_account(client, rt, admins):
     for _ in range(5):
         assert_error(login(client, "operator", "wrong password!!"), 401)
+    # Counted in Redis, so every gunicorn worker (and instance) sees the same count.
+    keys = list(rt.redis.scan_iter("LIMITS:*"))
+    assert any("/operator/" in key and "admin-login-account" in key for key in keys), keys
     resp = login(client, "operator", PASSWORD)  # even the right password waits now
     assert_error(resp, 429, "too_many_requests")
     assert int(resp.headers["Retry-After"]) > 0
