@@ -334,10 +334,8 @@ def test_the_detail_card_and_view_counts(kakao, rt, runner):
     assert "👀 4" in texts_of(kakao.call("listing", client_extra={"listing_id": listing.id}, user_key=BUYER))
 
 
-def test_a_ready_photo_is_shown_through_photo_url(kakao, rt, monkeypatch):
-    monkeypatch.setattr("chatbot.services.photos.photo_url", lambda settings, key: f"https://cdn.test/{key}")
-    register(kakao)
-    sell(kakao, images=secureimage(SECURE_URL, SECURE_URL + "&2"))
+def mark_photos_ready(rt) -> None:
+    """Every photo row as the photo worker leaves it: `ready`, stored as big<pos> and th<pos>."""
     with rt.sessions() as session:
         for photo in session.scalars(select(ListingPhoto)):
             photo.status, photo.image_key, photo.thumb_key = (
@@ -346,6 +344,13 @@ def test_a_ready_photo_is_shown_through_photo_url(kakao, rt, monkeypatch):
                 f"th{photo.position}",
             )
         session.commit()
+
+
+def test_a_ready_photo_is_shown_through_photo_url(kakao, rt, monkeypatch):
+    monkeypatch.setattr("chatbot.services.photos.photo_url", lambda settings, key: f"https://cdn.test/{key}")
+    register(kakao)
+    sell(kakao, images=secureimage(SECURE_URL, SECURE_URL + "&2"))
+    mark_photos_ready(rt)
     listing_id = listings(rt)[0].id
     detail = kakao.call("listing", client_extra={"listing_id": listing_id})
     images = [c["thumbnail"]["imageUrl"] for c in cards(detail, "basicCard")]
@@ -420,14 +425,7 @@ def test_a_listing_at_every_limit_renders_valid_cards(kakao, rt, monkeypatch):
         kakao, title=title, place=place, description=description, price="1억", images=secureimage(*urls)
     )
     assert "올렸어요" in texts_of(posted) and "사진 10장" in texts_of(posted)
-    with rt.sessions() as session:
-        for photo in session.scalars(select(ListingPhoto)):
-            photo.status, photo.image_key, photo.thumb_key = (
-                "ready",
-                f"big{photo.position}",
-                f"th{photo.position}",
-            )
-        session.commit()
+    mark_photos_ready(rt)
     [listing] = listings(rt)
     assert (len(listing.title), len(listing.place), len(listing.description)) == (40, 40, 1000)
 
