@@ -33,6 +33,10 @@ def test_normalization_folds_case_and_width():
 def test_document_and_boolean_query():
     doc = search.document_tokens("원목 의자", "튼튼해요")
     assert set(search.tokens("의자")) <= set(doc.split())
+    # The bigram across the space is in the document (for "원목의자"), not in a query's tokens.
+    assert search.bigram_token("목의") in doc.split()
+    assert search.bigram_token("자튼") not in doc.split()  # title and description are apart
+    assert search.bigram_token("목의") not in search.boolean_query("원목 의자")
     assert search.boolean_query("의자 원목") == " ".join("+" + t for t in search.tokens("의자 원목"))
     assert search.boolean_query("' OR 1=1 --") == "+" + search.bigram_token("or")
     assert search.boolean_query("") == ""
@@ -85,6 +89,9 @@ ROWS = [
         ("' OR 1=1 --", []),
         ("%", []),
         ("가", [5]),  # one character: LIKE
+        ("원목의자", [0]),  # typed without the space the title has
+        ("아이폰13", [2]),
+        ("의자원목", []),  # but the words' order still counts within a word
     ],
 )
 def test_search_finds_every_word_newest_first(rt, query, expected):
@@ -160,3 +167,37 @@ def test_sqlite_falls_back_to_like(tmp_path):
     with runtime(app).sessions() as session:
         assert [x.id for x in service.search(session, "원목 의자").items] == [ids[0]]
         assert [x.id for x in service.search(session, "의자").items] == [ids[3], ids[1], ids[0]]
+
+
+def test_the_migration_recomputes_search_text_of_existing_listings(tmp_path):
+    """Revision c0ffee080001 rewrites `search_text` of listings stored before it (same SQL on
+    SQLite and MariaDB), so they gain the bigrams across word gaps."""
+    from sqlalchemy import create_engine
+
+    from chatbot import schema
+
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    schema.upgrade(url, "c0ffee070001")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO members (id, bot_user_key, nickname, phone, grade, status, created_at,"
+                " updated_at) VALUES (1, 'k', '셀러', '010-0000-0000', 'basic', 'active', :t, :t)"
+            ),
+            {"t": "2026-11-30 00:00:00"},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO listings (id, seller_id, title, price, category, description, trade_method,"
+                " status, view_count, search_text, created_at, updated_at) VALUES (1, 1, '원목 의자',"
+                " 1, 'etc', '튼튼해요', 'direct', 'on_sale', 0, :old, :t, :t)"
+            ),
+            {"old": " ".join(search.tokens("원목 의자\n튼튼해요")), "t": "2026-11-30 00:00:00"},
+        )
+    schema.upgrade(url)
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT search_text FROM listings WHERE id = 1")).scalar_one()
+    engine.dispose()
+    assert stored == search.document_tokens("원목 의자", "튼튼해요")
+    assert search.bigram_token("목의") in stored.split()

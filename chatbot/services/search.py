@@ -2,16 +2,18 @@
 
 MariaDB has no ngram parser (that is MySQL's) and InnoDB drops words shorter than
 `innodb_ft_min_token_size` (3 by default), which would lose most Korean words ("의자", "가방").
-So each listing keeps `search_text`: every bigram of its normalized title and description,
-hex-encoded into a 12-character token that the stock FULLTEXT parser indexes as one word (and that
-no stopword can match). A query requires every bigram of its words in BOOLEAN MODE (`+t1 +t2`),
-newest first. Single-character words (and SQLite, which has no FULLTEXT) use LIKE.
+So each listing keeps `search_text`: every bigram of its normalized title and description (and
+across each gap between words, so spacing does not decide a match), hex-encoded into a 12-character
+token that the stock FULLTEXT parser indexes as one word (and that no stopword can match). A query
+requires every bigram of its words in BOOLEAN MODE (`+t1 +t2`), newest first. Single-character
+words (and SQLite, which has no FULLTEXT) use LIKE.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from itertools import pairwise
 
 from sqlalchemy import ColumnElement, and_, or_
 from sqlalchemy.dialects.mysql import match
@@ -54,8 +56,19 @@ def tokens(text: str) -> list[str]:
 
 
 def document_tokens(title: str, description: str) -> str:
-    """The `search_text` of a listing: tokens of title and description, space-separated."""
-    return " ".join(tokens(f"{title}\n{description}"))
+    """The `search_text` of a listing: tokens of title and description, space-separated, plus the
+    bigram across each gap between two words ("원목 의자" also holds 목의).
+
+    Korean spacing varies from writer to writer, so a query typed without the space ("원목의자",
+    "아이폰13") finds the listing written with it. The other way round needs nothing: a query's
+    words are looked up one by one. Queries get no cross-gap bigrams (`boolean_query`).
+    """
+    seen = dict.fromkeys(tokens(f"{title}\n{description}"))
+    for text in (title, description):
+        found = words(text)
+        for left, right in pairwise(found):
+            seen.setdefault(bigram_token(left[-1] + right[0]), None)
+    return " ".join(seen)
 
 
 def boolean_query(query: str) -> str:
