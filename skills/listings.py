@@ -8,7 +8,6 @@ once ingested, else our own placeholder image; a Kakao or foreign URL is never h
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -34,8 +33,6 @@ from skills.forms import draft_context, draft_of, end_draft, errors_text, form_v
 from skills.members import current_member, registration_needed
 from skills.nav import button_to, go_to
 from skills.registry import PreparedResponse, SkillContext, skill
-
-logger = logging.getLogger("junggyenara.skills.listings")
 
 SELL_DRAFT = "sell_draft"
 SELL_FIELDS = ("title", "price", "category", "description", "trade_method", "place", "open_chat_url")
@@ -202,10 +199,7 @@ def sell(ctx: SkillContext) -> dict[str, Any]:
 
     listing = service.create_listing(ctx.db, seller, accepted, photo_urls)
     if listing.photos:
-        try:
-            photos.enqueue_listing_photos(ctx.redis, listing.id)
-        except Exception:  # the listing stands; its photos stay pending for a later run
-            logger.exception("photo ingestion not queued listing_id=%s", listing.id)
+        photos.queue_photo_job(ctx.redis, listing.id)
     replies = [
         go_to(ctx, "내 판매글", "my-listings"),
         go_to(ctx, "하나 더 팔기", "sell"),
@@ -388,17 +382,8 @@ def listing_status(ctx: SkillContext) -> dict[str, Any]:
     target = service.parse_status_command(ctx.param("status"))
     item = service.change_status(ctx.db, listing_id, member, target)
     if target == "deleted" and item.photos:
-        _forget_photos(ctx, item.id)
+        photos.queue_photo_job(ctx.redis, item.id)  # the job deletes them: never S3 in a skill
     replies = [go_to(ctx, "내 판매글", "my-listings"), go_to(ctx, "처음으로", "welcome")]
     if target != "deleted":
         replies.insert(0, go_to(ctx, "판매글 보기", "listing", extra={"listing_id": item.id}))
     return skill_response([simple_text(f"{_DONE[target]}\n「{item.title}」")], quick_replies=replies)
-
-
-def _forget_photos(ctx: SkillContext, listing_id: int) -> None:
-    """Have the deleted listing's stored photos removed by the photo job (never S3 inside a skill's
-    request); the same job, under the same per-listing lock, that ingests them."""
-    try:
-        photos.enqueue_listing_photos(ctx.redis, listing_id)
-    except Exception:  # the listing is deleted either way; stray files are only storage
-        logger.exception("photo deletion not queued listing_id=%s", listing_id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from flask import current_app
@@ -17,8 +16,6 @@ from chatbot.errors import InvalidTransition
 from chatbot.models import Listing
 from chatbot.services import listings as listing_service
 from chatbot.services import photos
-
-logger = logging.getLogger("junggyenara.admin_api.listings")
 
 TAGS = ("listings",)
 
@@ -76,8 +73,5 @@ def delete_listing(listing_id: int) -> tuple[str, int]:
     then deletes its stored photos, as after a seller's own deletion."""
     listing = _move(listing_id, "deleted", "delete")
     if listing.photos:
-        try:
-            photos.enqueue_listing_photos(runtime(current_app).redis, listing.id)
-        except Exception:  # the listing is deleted either way; stray files are only storage
-            logger.exception("photo deletion not queued listing_id=%s", listing.id)
+        photos.queue_photo_job(runtime(current_app).redis, listing.id)
     return "", 204

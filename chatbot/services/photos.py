@@ -6,6 +6,7 @@ Light on purpose: skills import this module, so it loads neither Pillow nor the 
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 from chatbot.config import Settings
@@ -13,6 +14,8 @@ from chatbot.storage import Storage, make_storage
 
 if TYPE_CHECKING:
     import redis
+
+logger = logging.getLogger("junggyenara.photos")
 
 
 def host_allowed(host: str, allowlist: tuple[str, ...]) -> bool:
@@ -63,3 +66,14 @@ def enqueue_listing_photos(redis_client: redis.Redis, listing_id: int) -> Any:
     from chatbot.jobs import enqueue_photos
 
     return enqueue_photos(redis_client, listing_id)
+
+
+def queue_photo_job(redis_client: redis.Redis, listing_id: int) -> None:
+    """`enqueue_listing_photos` for a request that has already committed its change (a sale posted,
+    a listing deleted) and must answer anyway: a queue it cannot reach is logged, not raised. The
+    listing stands as committed; its photos stay pending, or its stray files stay in storage,
+    until the next job for it."""
+    try:
+        enqueue_listing_photos(redis_client, listing_id)
+    except Exception:
+        logger.exception("photo job not queued listing_id=%s", listing_id)
